@@ -1,0 +1,342 @@
+"""Measure the public events pages under gunicorn and the time to build the feed.
+
+Seeds a throwaway database with `seed_demo --scale N`, serves it with
+gunicorn on 127.0.0.1 and reports requests per second for the events list,
+one event page and the iCalendar feed; then times building the feed of 1,000
+events in this process. Target: the feed of 1,000 events builds in under 0.5 s.
+
+Run from the project root:
+
+    .venv/bin/python bench/bench_events.py [--scale 25] [--requests 300]
+
+The database is a temporary SQLite file unless DATABASE_URL is set (it is then
+migrated and seeded: point it at a database you can throw away). Pages are
+served with DEBUG off, as in production, unless --debug is given.
+"""
+
+import argparse
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+FEED_TARGET_SECONDS = 0.5
+FEED_EVENTS = 1000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=25, help="seed_demo --scale (default 25)")
+    parser.add_argument(
+        "--requests", type=int, default=300, help="requests per page (default 300)"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="stop sending requests to a page after this many seconds (default 60)",
+    )
+    parser.add_argument("--debug", action="store_true", help="serve with DEBUG on")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    return parser.parse_args()
+
+
+def bench_environment(workdir: Path, *, debug: bool) -> dict[str, str]:
+    """Return the environment for manage.py, gunicorn and this process's Django."""
+    env = dict(os.environ)
+    env.update(
+        {
+            # Ignore the developer's .env: the benchmark brings its own settings.
+            "ENV_FILE": "/dev/null",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "true" if debug else "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "STATIC_ROOT": str(workdir / "static"),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "EMAIL_URL": "dummymail://",
+            "Q_SYNC": "false",
+        }
+    )
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    return env
+
+
+def manage(*args: str, env: dict[str, str], debug: bool | None = None) -> None:
+    if debug is not None:
+        env = {**env, "DEBUG": "true" if debug else "false"}
+    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
+    print(f"$ manage.py {' '.join(args)}", flush=True)
+    subprocess.run(command, cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def top_up_feed_events(*, wanted: int) -> int:
+    """Make sure at least `wanted` events are in the feed; return how many are."""
+    import datetime
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from events.models import Event, TicketType, Venue
+    from events.selectors import feed_events
+
+    have = feed_events().count()
+    missing = wanted - have
+    if missing > 0:
+        venues = list(Venue.objects.all()) or [Venue.objects.create(name="Bench Hall")]
+        start = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        events = [
+            Event(
+                slug=f"bench-feed-{n}",
+                title=f"Benchmark meeting {n}",
+                summary="A meeting made by the benchmark to fill the feed.",
+                venue=venues[n % len(venues)],
+                starts_at=start + datetime.timedelta(days=n % 365, hours=n % 5),
+                ends_at=start + datetime.timedelta(days=n % 365, hours=n % 5 + 2),
+                capacity=60,
+                status=Event.Status.PUBLISHED,
+            )
+            for n in range(missing)
+        ]
+        with transaction.atomic():
+            created = Event.objects.bulk_create(events)
+            TicketType.objects.bulk_create(
+                TicketType(event=event, name="Place", price_net=Decimal("30.00"))
+                for event in created
+            )
+    return feed_events().count()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                response.read()
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
+
+
+@dataclass
+class LoadResult:
+    name: str
+    path: str
+    done: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
+
+    def latency_ms(self, share: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def load(
+    name: str, base_url: str, path: str, *, requests: int, threads: int, time_limit: float
+) -> LoadResult:
+    """Send `requests` GETs from `threads` threads, stopping early after `time_limit` s."""
+    url = base_url + path
+    deadline = time.monotonic() + time_limit
+
+    def one(_: int) -> tuple[bool, float] | None:
+        if time.monotonic() > deadline:
+            return None
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                response.read()
+                ok = response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            ok = False
+        return ok, time.perf_counter() - started
+
+    for _ in range(threads):  # Warm each worker's caches and connections first.
+        one(0)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        outcomes = [outcome for outcome in pool.map(one, range(requests)) if outcome]
+    seconds = time.perf_counter() - started
+    return LoadResult(
+        name=name,
+        path=path,
+        done=sum(ok for ok, _ in outcomes),
+        errors=sum(not ok for ok, _ in outcomes),
+        seconds=seconds,
+        latencies=[latency for ok, latency in outcomes if ok],
+    )
+
+
+def time_feed(*, events: int, rounds: int = 3) -> tuple[float, float, int]:
+    """Return the best times to load and build, and to build only, the feed of `events`."""
+    from django.db import reset_queries
+
+    from events.ical import feed_calendar
+    from events.selectors import feed_events
+
+    with_query, build_only = [], []
+    size = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        loaded = list(feed_events()[:events])
+        body = feed_calendar(events=loaded)
+        with_query.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        feed_calendar(events=loaded)
+        build_only.append(time.perf_counter() - started)
+        size = len(body)
+        reset_queries()
+    return min(with_query), min(build_only), size
+
+
+def print_report(
+    results: list[LoadResult], *, args, feed_count: int, feed: tuple[float, float, int]
+) -> None:
+    print()
+    print(
+        f"gunicorn: {args.workers} workers, {args.threads} client threads, "
+        f"DEBUG {'on' if args.debug else 'off'}, seed_demo --scale {args.scale}, "
+        f"{feed_count} events in the feed"
+    )
+    print()
+    header = (
+        f"{'page':<12} {'path':<44} {'req/s':>8} {'ok':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<12} {r.path[:44]:<44} {r.per_second:>8.1f} {r.done:>5} {r.errors:>4} "
+            f"{r.latency_ms(0.5):>8.1f} {r.latency_ms(0.95):>8.1f}"
+        )
+    with_query, build_only, size = feed
+    verdict = "met" if with_query < FEED_TARGET_SECONDS else "NOT MET"
+    print()
+    print(f"Feed of {FEED_EVENTS:,} events, in process, best of 3 ({size / 1024:,.0f} KiB):")
+    print(f"  load and build   {with_query:.3f} s   (target < {FEED_TARGET_SECONDS} s: {verdict})")
+    print(f"  build only       {build_only:.3f} s")
+
+
+def main() -> int:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-events-"))
+    env = bench_environment(workdir, debug=args.debug)
+    server = log = None
+    try:
+        print(f"Database: {env['DATABASE_URL']}", flush=True)
+        manage("migrate", "--noinput", env=env)
+        manage("createcachetable", env=env)
+        # seed_demo makes accounts with a known password, so it insists on DEBUG.
+        manage("seed_demo", "--scale", str(args.scale), env=env, debug=True)
+        if not args.debug:
+            manage("collectstatic", "--noinput", env=env)
+
+        os.environ.update(env)
+        sys.path.insert(0, str(BASE_DIR))
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        from events.models import Event
+        from events.selectors import event_list_upcoming
+
+        feed_count = top_up_feed_events(wanted=FEED_EVENTS)
+        event = event_list_upcoming().filter(status=Event.Status.PUBLISHED).first()
+        if event is None:
+            raise RuntimeError("The seeded database has no upcoming published event.")
+        # gunicorn must not share this process's SQLite connection.
+        connections.close_all()
+
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        log = (workdir / "gunicorn.log").open("w")
+        server = subprocess.Popen(
+            [str(gunicorn), "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until_serving(f"{base_url}/events/", server)
+        print(f"gunicorn is serving on {base_url}", flush=True)
+
+        pages = [
+            ("list", "/events/"),
+            ("event page", f"/events/{event.slug}/"),
+            ("feed", "/events/feed.ics"),
+        ]
+        results = []
+        for name, path in pages:
+            print(f"Loading {path} ...", flush=True)
+            results.append(
+                load(
+                    name,
+                    base_url,
+                    path,
+                    requests=args.requests,
+                    threads=args.threads,
+                    time_limit=args.time_limit,
+                )
+            )
+
+        feed = time_feed(events=FEED_EVENTS)
+        print_report(results, args=args, feed_count=feed_count, feed=feed)
+        if any(r.errors for r in results):
+            print(f"\nSome requests failed; see {workdir / 'gunicorn.log'}")
+            args.keep = True
+        return 0
+    except Exception:
+        log_path = workdir / "gunicorn.log"
+        if log_path.exists():
+            print("gunicorn log, last lines:", *log_path.read_text().splitlines()[-20:], sep="\n")
+        args.keep = True
+        raise
+    finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if log is not None:
+            log.close()
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
