@@ -134,3 +134,6 @@ def test_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"/api/schema/" in docs.content
+    # Served from our own static files: no CDN, no outside fonts.
+    assert b"/static/drf_spectacular_sidecar/" in docs.content
+    assert b"https://" not in docs.content

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = "Orders and payments"
+
+    role_permissions = {
+        "Finance": ["view_order", "change_order", "view_orderline"],
+        "Event staff": ["view_order", "view_orderline"],
+        "Programme managers": ["view_order"],
+    }
