@@ -29,6 +29,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	@echo "Wrote .env (DEBUG=true, a random SECRET_KEY)."
 
 run: $(VENV)/.installed .env
+	@mkdir -p var
 	$(PY) manage.py rundemo
 
 test: $(VENV)/.installed-dev .env

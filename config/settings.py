@@ -6,6 +6,7 @@ has a table of every variable. Nothing here is read from Django settings at
 import time elsewhere in the code.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -109,6 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the qcluster read while the other writes;
     # IMMEDIATE transactions take the write lock up front, which is the only
     # row lock SQLite has (select_for_update is a no-op there).
+    # A file, not memory, for the test database: one test starts a real
+    # qcluster process that must see the same rows. One file per test run.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
+    )
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -314,11 +320,23 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.Event.Status",
         "EventFormatEnum": "events.models.Event.Format",
         "TicketAudienceEnum": "events.models.TicketType.Audience",
+        "OrderStateEnum": "payments.models.Order.State",
+        "PaymentMethodEnum": "payments.models.Order.PaymentMethod",
+        "RegistrationStateEnum": "events.models.Registration.State",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Booking -------------------------------------------------------------------
+
+# How long a pending card order holds its places before it expires.
+BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=30)
+# How long a waiting-list offer holds a freed place for the person offered it.
+WAITING_LIST_OFFER_HOURS = env.int("WAITING_LIST_OFFER_HOURS", default=48)
+# Delegates may edit dietary and access needs until this many days before.
+DELEGATE_EDIT_CUTOFF_DAYS = env.int("DELEGATE_EDIT_CUTOFF_DAYS", default=2)
 
 # --- Payments and the seller printed on invoices ------------------------------
 

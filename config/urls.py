@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from events.views.my import personal_calendar
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("my-bookings/", include(("events.urls_my", "my"), namespace="my")),
+    path("calendar/<str:token>.ics", personal_calendar, name="personal-calendar"),
     path("academy/", include("academy.urls")),
     path("payments/", include("payments.urls")),
     path("badges/", include("badges.urls")),

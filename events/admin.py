@@ -2,9 +2,18 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
-from events.models import Event, Registration, Session, Speaker, TicketType, Venue
+from events.models import (
+    DiscountCode,
+    Event,
+    Registration,
+    Session,
+    Speaker,
+    TicketType,
+    Venue,
+    WaitingListEntry,
+)
 from events.selectors import with_places_taken
-from events.services import VENUE_PLACE_FIELDS, venue_moved
+from events.services.venues import VENUE_PLACE_FIELDS, venue_moved
 
 
 class SessionInline(admin.StackedInline):
@@ -140,3 +149,33 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_select_related = ["event", "ticket_type", "order"]
     readonly_fields = ["event", "ticket_type", "order", "delegate", "created_at", "cancelled_at"]
     exclude = ["ticket_secret"]
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "kind",
+        "value",
+        "event",
+        "times_used",
+        "usage_limit",
+        "valid_from",
+        "valid_until",
+        "active",
+    ]
+    list_filter = ["active", "kind"]
+    search_fields = ["code", "description", "event__title"]
+    list_select_related = ["event"]
+    autocomplete_fields = ["event"]
+    readonly_fields = ["times_used"]
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "event", "position", "state", "offer_expires_at"]
+    list_filter = ["state"]
+    search_fields = ["email", "name", "event__title"]
+    list_select_related = ["event"]
+    readonly_fields = ["offer_token", "offered_at", "offer_expires_at", "created_at"]
+    autocomplete_fields = ["event", "user"]

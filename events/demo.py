@@ -9,7 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import price
-from events.models import Event, Registration, Session, Speaker, TicketType, Venue
+from events.models import (
+    DiscountCode,
+    Event,
+    Registration,
+    Session,
+    Speaker,
+    TicketType,
+    Venue,
+    WaitingListEntry,
+)
 from payments.models import Order, OrderLine
 
 F = Event.Format
@@ -388,6 +397,17 @@ def seed(*, password: str, scale: int) -> str:
         tickets=[("Member place", "0.00", members, {})],
     )
     _fill(cio, 30, rng=rng)  # fully booked
+    for position, (email, name) in enumerate(
+        [
+            ("cio@oldham.gov.uk", "Oldham CIO"),
+            ("head.of.it@portsmouthcc.gov.uk", "Portsmouth Head of IT"),
+            ("digital@staffordshire.gov.uk", "Staffordshire Digital Lead"),
+        ],
+        start=1,
+    ):
+        WaitingListEntry.objects.get_or_create(
+            event=cio, email=email, defaults={"name": name, "position": position}
+        )
 
     regions = [
         ("North West", "manchester", 25, Event.Status.PUBLISHED),
@@ -418,6 +438,25 @@ def seed(*, password: str, scale: int) -> str:
                 ("Non-member", "45.00", non_members, {}),
             ],
         )
+
+    DiscountCode.objects.get_or_create(
+        code="SHARE10",
+        defaults={
+            "description": "10% off Share Digital for partner networks",
+            "kind": DiscountCode.Kind.PERCENT,
+            "value": Decimal("10"),
+            "event": share,
+            "usage_limit": 25,
+        },
+    )
+    DiscountCode.objects.get_or_create(
+        code="SPEAKERGUEST",
+        defaults={
+            "description": "£50 off any event for speakers' guests",
+            "kind": DiscountCode.Kind.FIXED,
+            "value": Decimal("50"),
+        },
+    )
 
     _seed_scale(scale=scale, today=today, venues=list(venues.values()))
     return f"{Event.objects.count()} events, {Registration.objects.count()} places booked"

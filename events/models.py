@@ -125,7 +125,8 @@ class Event(TimeStampedModel):
         return instance
 
     def _schedule(self):
-        return tuple(getattr(self, f, None) for f in self.SCHEDULE_FIELDS)
+        # __dict__, not getattr: a deferred field must not be loaded (or recurse) here.
+        return tuple(self.__dict__.get(f) for f in self.SCHEDULE_FIELDS)
 
     def save(self, *args, **kwargs):
         # SEQUENCE (RFC 5545) must rise when the time, place or status changes,
@@ -182,15 +183,18 @@ class Session(TimeStampedModel):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._schedule_snapshot = (instance.starts_at, instance.ends_at, instance.room)
+        instance._schedule_snapshot = instance._schedule()
         return instance
+
+    def _schedule(self):
+        return tuple(self.__dict__.get(f) for f in ("starts_at", "ends_at", "room"))
 
     def save(self, *args, **kwargs):
         snapshot = getattr(self, "_schedule_snapshot", None)
-        if snapshot is not None and snapshot != (self.starts_at, self.ends_at, self.room):
+        if snapshot is not None and snapshot != self._schedule():
             self.sequence += 1
         super().save(*args, **kwargs)
-        self._schedule_snapshot = (self.starts_at, self.ends_at, self.room)
+        self._schedule_snapshot = self._schedule()
 
 
 class TicketType(TimeStampedModel):
@@ -294,6 +298,14 @@ class Registration(TimeStampedModel):
     ticket_secret = models.CharField(
         max_length=64, unique=True, default=new_ticket_secret, editable=False
     )
+    order_line = models.ForeignKey(
+        "payments.OrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="event_registrations",
+        help_text="The line the place was sold on, with its price.",
+    )
     delegate = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -314,3 +326,153 @@ class Registration(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class RetiredTicketSecret(models.Model):
+    """A ticket secret that no longer admits anyone, kept so the door can say why."""
+
+    class Reason(models.TextChoices):
+        TRANSFERRED = "transferred", "Transferred to someone else"
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="retired_secrets"
+    )
+    secret = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.get_reason_display()} ({self.retired_at:%Y-%m-%d})"
+
+
+class DiscountCode(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage off"
+        FIXED = "fixed", "Fixed amount off each place (net)"
+
+    code = models.CharField(
+        max_length=32, unique=True, help_text="What bookers type. Not case-sensitive."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Per cent for a percentage; pounds (net) for a fixed amount.",
+    )
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="discount_codes",
+        help_text="Leave empty for a code that works for every event.",
+    )
+    usage_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bookings that may use it. Empty: no limit."
+    )
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(usage_limit__isnull=True)
+                | models.Q(times_used__lte=models.F("usage_limit")),
+                name="discount_code_not_overused",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="percent") | models.Q(value__lte=100),
+                name="discount_code_percent_at_most_100",
+                violation_error_message="A percentage cannot be more than 100.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.PERCENT:
+            return f"{self.code}: {self.value.normalize():f}% off"
+        return f"{self.code}: £{self.value:.2f} off"
+
+
+def new_offer_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class WaitingListEntry(TimeStampedModel):
+    """Someone waiting for a place at a full event; first in line gets the next one."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Place offered"
+        BOOKED = "booked", "Booked"
+        EXPIRED = "expired", "Offer expired"
+        REMOVED = "removed", "Removed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waiting_list")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waiting_list_entries",
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Lower comes first. Staff may reorder."
+    )
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.WAITING, db_index=True
+    )
+    offer_token = models.CharField(
+        max_length=64, unique=True, default=new_offer_token, editable=False
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "position", "created_at", "pk"]
+        verbose_name_plural = "waiting list entries"
+        constraints = [
+            models.UniqueConstraint(
+                "event",
+                "email",
+                condition=models.Q(state__in=["waiting", "offered"]),
+                name="waiting_list_one_live_entry_per_email",
+                violation_error_message="This email address is already on the waiting list.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} waiting for {self.event}"
+
+
+class ReminderSent(models.Model):
+    """That a reminder went to a delegate, so that it goes once."""
+
+    class Kind(models.TextChoices):
+        WEEK = "week", "7 days before"
+        DAY = "day", "1 day before"
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("registration", "kind", name="reminder_sent_once"),
+        ]

@@ -5,6 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
@@ -23,8 +24,17 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import CalendarFeedToken
 from accounts.selectors import user_is_member
-from events.models import Event, Registration, Session, TicketType
+from events.models import (
+    Event,
+    Registration,
+    RetiredTicketSecret,
+    Session,
+    TicketType,
+    WaitingListEntry,
+)
+from payments.models import Order
 
 # At or below this share of capacity left, an event shows "Few places left".
 FEW_PLACES_SHARE = Decimal("0.10")
@@ -55,14 +65,47 @@ def _count_held(*, now, outer_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def outstanding_offers_q(*, now: datetime.datetime) -> Q:
+    """Waiting-list offers that still hold a place for the person offered it."""
+    return Q(state=WaitingListEntry.State.OFFERED, offer_expires_at__gt=now)
+
+
+def _count_offers(*, now):
+    counted = (
+        WaitingListEntry.objects.filter(outstanding_offers_q(now=now), event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def with_places_taken(queryset: QuerySet[Event], *, now) -> QuerySet[Event]:
-    return queryset.annotate(places_taken=_count_held(now=now, outer_field="event"))
+    """Annotate `places_taken`: held registrations plus outstanding waiting-list offers."""
+    return queryset.annotate(
+        places_taken=_count_held(now=now, outer_field="event") + _count_offers(now=now)
+    )
 
 
-def places_taken(*, event: Event, now=None) -> int:
-    return Registration.objects.filter(
-        held_places_q(now=now or timezone.now()), event=event
-    ).count()
+def places_taken(
+    *, event: Event, now=None, excluding_offer: WaitingListEntry | None = None
+) -> int:
+    """Count the event's places taken, as the booking service checks them under its lock.
+
+    `excluding_offer` leaves out the offer being turned into a booking.
+    """
+    now = now or timezone.now()
+    held = Registration.objects.filter(held_places_q(now=now), event=event).count()
+    offers = WaitingListEntry.objects.filter(outstanding_offers_q(now=now), event=event)
+    if excluding_offer is not None:
+        offers = offers.exclude(pk=excluding_offer.pk)
+    return held + offers.count()
+
+
+def ticket_type_places_taken(*, ticket_type: TicketType, now=None) -> int:
+    now = now or timezone.now()
+    return Registration.objects.filter(held_places_q(now=now), ticket_type=ticket_type).count()
 
 
 def _public_ticket_types():
@@ -317,3 +360,257 @@ def ticket_offers_for_events(*, events, user, now=None) -> dict[int, list[Ticket
         event.pk: ticket_offers(event=event, user=user, now=now, is_member=is_member)
         for event in events
     }
+
+
+# --- My bookings ------------------------------------------------------------------
+
+
+def _delegate_q(user) -> Q:
+    # Only verified addresses count: anyone can add an address to an account,
+    # but only its owner can verify it.
+    verified = EmailAddress.objects.filter(
+        user=user, verified=True, email__iexact=OuterRef("email")
+    )
+    return Q(delegate=user) | Q(Exists(verified))
+
+
+def places_visible_to(*, user) -> QuerySet[Registration]:
+    """Return the places a person may see and change on their "My bookings" pages.
+
+    The one rule every such page uses: a booker sees every place of their
+    orders; a delegate sees their own place, whether it is linked to their
+    account or was booked for one of their verified email addresses. Anyone
+    else sees nothing.
+    """
+    if user is None or not user.is_authenticated:
+        return Registration.objects.none()
+    return Registration.objects.filter(Q(order__booker=user) | _delegate_q(user))
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One order's places at one event, as the booker or a delegate sees them."""
+
+    order: Order
+    event: Event
+    places: list[Registration]
+
+
+@dataclass(frozen=True)
+class MyBookings:
+    upcoming: list[Booking]
+    past: list[Booking]
+
+
+def my_bookings(*, user, now=None) -> MyBookings:
+    """Return the person's visible places grouped by booking.
+
+    Upcoming bookings (an event is upcoming until it ends) soonest first, past
+    ones latest first.
+    """
+    now = now or timezone.now()
+    places = (
+        places_visible_to(user=user)
+        .select_related("event", "ticket_type", "order")
+        .order_by("event__starts_at", "order_id", "last_name", "first_name", "pk")
+    )
+    groups: dict[tuple[int, int], Booking] = {}
+    for place in places:
+        key = (place.order_id, place.event_id)
+        if key not in groups:
+            groups[key] = Booking(order=place.order, event=place.event, places=[])
+        groups[key].places.append(place)
+    upcoming = [b for b in groups.values() if b.event.ends_at >= now]
+    past = [b for b in groups.values() if b.event.ends_at < now]
+    past.reverse()
+    return MyBookings(upcoming=upcoming, past=past)
+
+
+def place_get_for_user(*, user, pk: int) -> Registration:
+    """Return one place the person may see, with its event, venue, ticket and order.
+
+    Raise Http404 for anyone else's place, as for one that does not exist.
+    """
+    try:
+        return (
+            places_visible_to(user=user)
+            .select_related("event__venue", "ticket_type", "order")
+            .get(pk=pk)
+        )
+    except Registration.DoesNotExist:
+        raise Http404("No such place") from None
+
+
+def personal_feed_places(*, user) -> QuerySet[Registration]:
+    """Return the confirmed places the person holds as a delegate, for their calendar feed.
+
+    Places a booker holds for colleagues are left out: the feed is where the
+    person is going. Cancelled events stay, so calendars show the
+    cancellation instead of silently dropping the entry.
+    """
+    if user is None or not user.is_authenticated:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(
+            _delegate_q(user),
+            state=Registration.State.CONFIRMED,
+            event__status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED],
+        )
+        .annotate(
+            transfer_count=Count(
+                "retired_secrets",
+                filter=Q(retired_secrets__reason=RetiredTicketSecret.Reason.TRANSFERRED),
+            )
+        )
+        .select_related("event__venue")
+        .order_by("event__starts_at", "pk")
+    )
+
+
+def calendar_token_for(*, user) -> CalendarFeedToken | None:
+    """Return the person's private calendar feed token, or None if they have not made one."""
+    return CalendarFeedToken.objects.filter(user=user).first()
+
+
+def calendar_feed_owner(*, token: str):
+    """Return the active user whose private calendar feed has this token, or None."""
+    found = (
+        CalendarFeedToken.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+    return found.user if found else None
+
+
+# --- Staff -----------------------------------------------------------------------
+
+
+def staff_event_get(*, slug: str, now=None) -> Event:
+    """Return any event by slug for the staff desk, drafts included, with `places_taken`."""
+    now = now or timezone.now()
+    try:
+        return with_places_taken(Event.objects.select_related("venue"), now=now).get(slug=slug)
+    except Event.DoesNotExist:
+        raise Http404("No such event") from None
+
+
+def staff_event_list(*, now=None) -> QuerySet[Event]:
+    """Return events that have not ended, drafts included, soonest first, with their counts."""
+    now = now or timezone.now()
+    waiting = (
+        WaitingListEntry.objects.filter(event=OuterRef("pk"), state=WaitingListEntry.State.WAITING)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        with_places_taken(Event.objects.filter(ends_at__gte=now), now=now)
+        .annotate(waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)))
+        .order_by("starts_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class StaffCounts:
+    capacity: int
+    places_taken: int
+    confirmed: int
+    pending: int
+    cancelled: int
+    waiting: int
+    offered: int
+
+
+def staff_event_counts(*, event: Event) -> StaffCounts:
+    """Count the event's places by state and its waiting list; needs `places_taken` annotated."""
+    State = Registration.State
+    places = Registration.objects.filter(event=event).aggregate(
+        confirmed=Count("pk", filter=Q(state=State.CONFIRMED)),
+        pending=Count("pk", filter=Q(state=State.PENDING)),
+        cancelled=Count("pk", filter=Q(state=State.CANCELLED)),
+    )
+    line = WaitingListEntry.objects.filter(event=event).aggregate(
+        waiting=Count("pk", filter=Q(state=WaitingListEntry.State.WAITING)),
+        offered=Count("pk", filter=Q(state=WaitingListEntry.State.OFFERED)),
+    )
+    return StaffCounts(capacity=event.capacity, places_taken=event.places_taken, **places, **line)
+
+
+def staff_registrations(
+    *,
+    event: Event,
+    state: str = "",
+    ticket_type_id: int | None = None,
+    search: str = "",
+    needs: list[str] | tuple[str, ...] = (),
+) -> QuerySet[Registration]:
+    """Return the event's places for the attendee list and its CSV, filtered, by surname.
+
+    `search` matches every word against name, email, organisation and booking
+    reference. `needs` holds "dietary" and/or "access": places with any of them.
+    Ticket type and order are joined, so the rows cost one query however many.
+    """
+    qs = Registration.objects.filter(event=event).select_related("ticket_type", "order")
+    if state:
+        qs = qs.filter(state=state)
+    if ticket_type_id:
+        qs = qs.filter(ticket_type_id=ticket_type_id)
+    for word in search.split():
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organisation__icontains=word)
+            | Q(order__reference__iexact=word)
+        )
+    wanted = Q()
+    if "dietary" in needs:
+        wanted |= ~Q(dietary="")
+    if "access" in needs:
+        wanted |= ~Q(access_needs="")
+    if wanted:
+        qs = qs.filter(wanted)
+    return qs.order_by("last_name", "first_name", "pk")
+
+
+def staff_message_recipients(*, event: Event) -> list[Registration]:
+    """Return one confirmed place per email address: who an "email all delegates" reaches."""
+    seen: dict[str, Registration] = {}
+    places = Registration.objects.filter(event=event, state=Registration.State.CONFIRMED)
+    for registration in places.order_by("email", "pk"):
+        seen.setdefault(registration.email.lower(), registration)
+    return list(seen.values())
+
+
+def staff_waiting_list_entries(
+    *, event: Event
+) -> tuple[list[WaitingListEntry], list[WaitingListEntry]]:
+    """Return the live waiting list (open offers first, then the line in order) and the rest."""
+    entries = list(event.waiting_list.order_by("position", "created_at", "pk"))
+    State = WaitingListEntry.State
+    offered = sorted(
+        (e for e in entries if e.state == State.OFFERED),
+        key=lambda e: (e.offered_at or e.created_at, e.pk),
+    )
+    waiting = [e for e in entries if e.state == State.WAITING]
+    for number, entry in enumerate(waiting, start=1):
+        entry.line_number = number
+    done = sorted(
+        (e for e in entries if e.state not in (State.WAITING, State.OFFERED)),
+        key=lambda e: e.updated_at,
+        reverse=True,
+    )
+    return offered + waiting, done
+
+
+def staff_waiting_line_number(*, entry: WaitingListEntry) -> int | None:
+    """Return where a waiting entry stands in the line (1 is next), or None if not waiting."""
+    line = list(
+        WaitingListEntry.objects.filter(
+            event_id=entry.event_id, state=WaitingListEntry.State.WAITING
+        )
+        .order_by("position", "created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return line.index(entry.pk) + 1 if entry.pk in line else None

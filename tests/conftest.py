@@ -37,3 +37,13 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's SQLite test database files (WAL and shared-memory included)."""
+    import os
+    from pathlib import Path
+
+    var = Path(__file__).resolve().parents[1] / "var"
+    for leftover in var.glob(f"test-db-{os.getpid()}.sqlite3*"):
+        leftover.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ their AppConfig as `demo_processes`, returning a list of (label, argv, env)
 to start before the web server.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,6 +45,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already seeded (delete var/demo-seeded to seed again).")
 
+        # A terminal's Ctrl-C reaches every process; a service manager's TERM
+        # reaches only this one, so treat it the same way and stop the children.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         env = dict(os.environ)
         processes: list[tuple[str, subprocess.Popen]] = []
         extra = []
@@ -60,7 +65,14 @@ class Command(BaseCommand):
         try:
             for label, argv, extra_env in plan:
                 self.stdout.write(f"Starting {label}: {' '.join(argv[-2:])}")
-                processes.append((label, subprocess.Popen(argv, env={**env, **extra_env})))
+                # Each in its own process group, so that stopping one also stops
+                # the worker processes it started.
+                processes.append(
+                    (
+                        label,
+                        subprocess.Popen(argv, env={**env, **extra_env}, start_new_session=True),
+                    )
+                )
             self.stdout.write(demo_description(password=password))
             self.stdout.write(
                 self.style.SUCCESS(f"\nOpen http://{addr}/  (Ctrl-C stops everything)\n")
@@ -73,11 +85,20 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping...")
         finally:
             for _, process in reversed(processes):
-                if process.poll() is None:
-                    process.send_signal(signal.SIGINT)
-            deadline = time.monotonic() + 10
+                _signal_group(process, signal.SIGTERM)
+            deadline = time.monotonic() + 30
             for _, process in processes:
                 try:
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    _signal_group(process, signal.SIGKILL)
+                    process.wait()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
