@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from accounts.models import Organisation, User
+from accounts.models import CalendarFeedToken, Organisation, User, new_calendar_token
 from accounts.selectors import organisation_for_email
 
 
@@ -52,3 +52,26 @@ def organisation_create(
     for domain in domains:
         organisation.domains.create(domain=domain)
     return organisation
+
+
+# --- Private calendar feed address ---------------------------------------------------
+
+
+def calendar_token_create(*, user: User) -> CalendarFeedToken:
+    """Give the user a private calendar feed address, keeping the one they have."""
+    token, _ = CalendarFeedToken.objects.get_or_create(user=user)
+    return token
+
+
+def calendar_token_regenerate(*, user: User) -> CalendarFeedToken:
+    """Give the user a new feed address; the old one stops working at once."""
+    token, created = CalendarFeedToken.objects.get_or_create(user=user)
+    if not created:
+        token.token = new_calendar_token()
+        token.save(update_fields=["token", "created_at"])
+    return token
+
+
+def calendar_token_revoke(*, user: User) -> None:
+    """Turn the user's feed off: the address stops working until they create a new one."""
+    CalendarFeedToken.objects.filter(user=user).delete()

@@ -218,10 +218,13 @@ ACCOUNT_RATE_LIMITS = {
 # --- Email ---------------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL",
-    default=f"filemail://{BASE_DIR / 'var' / 'mail'}" if DEBUG else "consolemail://",
+    "EMAIL_URL", default="filemail:///var/mail" if DEBUG else "consolemail://"
 )
-vars().update(EMAIL_CONFIG)
+globals().update(EMAIL_CONFIG)
+if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 - set just above
+    # django-environ reads filemail:///var/mail as "var/mail": relative paths
+    # are the project's (filemail:////tmp/mail is the absolute /tmp/mail).
+    EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="events@digital-leaders.example")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Admins", a) for a in env.list("ADMIN_EMAILS", default=[])]

@@ -18,8 +18,10 @@ class NavLink:
     # Shown only when this returns true for the request (None: to everyone).
     visible: Callable[[HttpRequest], bool] | None = None
     order: int = 100
-    # The link counts as "here" for URLs under this path prefix.
+    # The link counts as "here" for URLs under this path prefix...
     active_prefix: str | None = None
+    # ...or whenever this says so, which beats any prefix.
+    current: Callable[[HttpRequest], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,27 @@ def register_home_section(section: HomeSection) -> None:
 
 
 def nav_items_for(request: HttpRequest) -> list[NavItem]:
-    """Return the header links this request's user may see, marking the current one."""
-    items = []
+    """Return the header links this request's user may see, marking the current one.
+
+    When several links' prefixes match the path (/events/ and /events/staff/),
+    only the longest is current.
+    """
+    visible = []
     for link in registry.nav_links:
         if link.visible is not None and not link.visible(request):
             continue
         url = reverse(link.url_name)
         prefix = link.active_prefix or url
-        active = request.path == url or (prefix != "/" and request.path.startswith(prefix))
-        items.append(NavItem(label=link.label, url=url, active=active))
-    return items
+        matches = request.path == url or (prefix != "/" and request.path.startswith(prefix))
+        score = len(prefix) if matches else -1
+        if link.current is not None and link.current(request):
+            score = len(request.path) + 1
+        visible.append((link, url, score))
+    best = max((score for _, _, score in visible), default=-1)
+    return [
+        NavItem(label=link.label, url=url, active=score >= 0 and score == best)
+        for link, url, score in visible
+    ]
 
 
 def home_sections_for(request: HttpRequest) -> list[tuple[str, dict]]:

@@ -54,6 +54,7 @@ class EventsConfig(AppConfig):
                 url_name="events:staff_index",
                 visible=lambda request: request.user.has_perm("events.view_registration"),
                 order=50,
+                current=_on_event_desk,
             )
         )
         register_home_section(
@@ -63,3 +64,8 @@ class EventsConfig(AppConfig):
                 order=10,
             )
         )
+
+
+def _on_event_desk(request) -> bool:
+    match = request.resolver_match
+    return bool(match and match.namespace == "events" and match.url_name.startswith("staff"))

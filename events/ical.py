@@ -174,6 +174,28 @@ def feed_calendar(*, events: Iterable[Event], stamp: datetime.datetime | None = 
     return calendar_to_ical(calendar)
 
 
+def registration_sequence(registration, *, transfers: int | None = None) -> int:
+    """Return the SEQUENCE of a place's calendar entry.
+
+    The event's sequence rises when it moves; each transfer re-issues the
+    entry, so it adds one and the new holder's invitation outranks the
+    cancellation sent to the previous one. Both only rise, so the sum does.
+    Pass `transfers` when it is already counted (feeds annotate it).
+    """
+    if transfers is None:
+        transfers = registration.retired_secrets.filter(reason="transferred").count()
+    return registration.event.sequence + transfers
+
+
+def registration_uid(registration) -> str:
+    """Return the UID of one delegate's place at an event.
+
+    Emailed invitations, the place's .ics file and the person's private feed
+    all use it, so a calendar keeps one entry per place however it arrived.
+    """
+    return _uid("registration", registration.pk)
+
+
 def _uid(kind: str, pk: int) -> str:
     # The primary key never changes, so neither does the UID: calendars
     # update the entry they already have instead of adding a second one.

@@ -46,7 +46,7 @@ class Speaker(TimeStampedModel):
 
 
 # Slugs that would collide with the events pages' own addresses.
-RESERVED_EVENT_SLUGS = {"feed", "past"}
+RESERVED_EVENT_SLUGS = {"feed", "past", "staff"}
 
 
 def validate_event_slug(slug: str) -> None:
@@ -476,3 +476,6 @@ class ReminderSent(models.Model):
         constraints = [
             models.UniqueConstraint("registration", "kind", name="reminder_sent_once"),
         ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} reminder to {self.registration_id}"

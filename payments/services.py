@@ -40,7 +40,7 @@ def order_create(
     booker_email: str,
     payment_method: str,
     lines: list[LineSpec],
-    billing: Billing = Billing(),
+    billing: Billing | None = None,
     now: datetime.datetime | None = None,
 ) -> tuple[Order, list[OrderLine]]:
     """Create an order with its lines, totals and state.
@@ -52,6 +52,7 @@ def order_create(
     order would cost something: callers choose the method from the total.
     """
     now = now or timezone.now()
+    billing = billing or Billing()
     priced = []
     total_net = total_vat = ZERO
     for spec in lines:

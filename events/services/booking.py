@@ -29,6 +29,8 @@ from events.selectors import places_taken, ticket_type_places_taken
 from payments.models import Order
 from payments.services import Billing, LineSpec, order_create
 
+NO_BILLING = Billing()
+
 # One booking may hold at most this many places, whatever the ticket types allow.
 MAX_PLACES_PER_BOOKING = 50
 
@@ -99,37 +101,47 @@ def _check_ticket_type(
         )
 
 
-def _lock_discount_code(raw: str, *, event: Event, now) -> DiscountCode | None:
+def _lock_discount_code(raw: str, *, event: Event, now, lock: bool = True) -> DiscountCode | None:
     if not raw.strip():
         return None
+    codes = DiscountCode.objects.select_for_update() if lock else DiscountCode.objects.all()
     code = (
-        DiscountCode.objects.select_for_update()
-        .annotate(upper=Upper("code"))
-        .filter(upper=raw.strip().upper(), active=True)
-        .first()
+        codes.annotate(upper=Upper("code")).filter(upper=raw.strip().upper(), active=True).first()
     )
     if code is None or (code.event_id is not None and code.event_id != event.pk):
         raise InvalidDiscountCode(f"“{raw.strip()}” is not a discount code for this event.")
-    if (code.valid_from and now < code.valid_from) or (code.valid_until and now > code.valid_until):
+    too_early = code.valid_from and now < code.valid_from
+    if too_early or (code.valid_until and now > code.valid_until):
         raise InvalidDiscountCode(f"The discount code “{code.code}” is not valid today.")
     if code.usage_limit is not None and code.times_used >= code.usage_limit:
         raise DiscountCodeUsedUp(f"The discount code “{code.code}” has been used up.")
     return code
 
 
-def _lock_offer(token: str, *, event: Event, now) -> WaitingListEntry | None:
+def _lock_offer(token: str, *, event: Event, now, lock: bool = True) -> WaitingListEntry | None:
     if not token:
         return None
-    entry = (
-        WaitingListEntry.objects.select_for_update()
-        .filter(offer_token=token, event=event)
-        .first()
-    )
+    entries = WaitingListEntry.objects.select_for_update() if lock else WaitingListEntry.objects
+    entry = entries.filter(offer_token=token, event=event).first()
     if entry is None or entry.state != WaitingListEntry.State.OFFERED:
         raise InvalidOffer("That waiting-list offer is not open. It may have been used already.")
     if entry.offer_expires_at <= now:
         raise InvalidOffer("That waiting-list offer has expired.")
     return entry
+
+
+def discount_code_check(*, event: Event, code: str, now=None) -> DiscountCode | None:
+    """Return the discount code a booker typed, or raise what booking_create would.
+
+    For an early, friendly answer in the booking flow; it locks nothing, so
+    booking_create still has the last word.
+    """
+    return _lock_discount_code(code, event=event, now=now or timezone.now(), lock=False)
+
+
+def offer_check(*, event: Event, token: str, now=None) -> WaitingListEntry | None:
+    """Return the open waiting-list offer for the token, or raise InvalidOffer."""
+    return _lock_offer(token, event=event, now=now or timezone.now(), lock=False)
 
 
 @transaction.atomic(durable=True)
@@ -141,7 +153,7 @@ def booking_create(
     booker_email: str,
     places: list[PlaceRequest],
     payment_method: str,
-    billing: Billing = Billing(),
+    billing: Billing = NO_BILLING,
     discount_code: str = "",
     offer_token: str = "",
     staff_comp: bool = False,
@@ -217,6 +229,12 @@ def booking_create(
             description = f"{description} (discount {code.label})"
         lines.append(LineSpec(description, counts[pk], unit_net, ticket_type.vat_rate))
 
+    costs_money = any(line.unit_net > ZERO for line in lines)
+    if payment_method == Order.PaymentMethod.FREE and costs_money and not staff_comp:
+        raise BookingError(
+            "These places cost money: choose to pay by invoice or by card.",
+            code="payment_method_required",
+        )
     order, order_lines = order_create(
         booker=booker,
         booker_name=booker_name,

@@ -44,9 +44,36 @@ def can_edit_needs(registration: Registration, *, now=None) -> bool:
 def _lock(registration: Registration) -> Registration:
     """Lock the event row, then the place: the order every writer of places uses."""
     Event.objects.select_for_update().only("pk").get(pk=registration.event_id)
-    return Registration.objects.select_for_update().select_related("event", "order").get(
-        pk=registration.pk
+    return (
+        Registration.objects.select_for_update()
+        .select_related("event", "order")
+        .get(pk=registration.pk)
     )
+
+
+def _cancel_locked(registration: Registration, *, by_staff: bool, now) -> None:
+    """Cancel a place whose event and row the caller has locked."""
+    if registration.state == Registration.State.CANCELLED:
+        raise ChangeNotAllowed("This place is already cancelled.")
+    if not by_staff and not can_change(registration, now=now):
+        raise ChangeNotAllowed(
+            "Places at this event can no longer be cancelled online. "
+            f"Contact {registration.event.organiser_email or 'the organiser'}."
+        )
+    registration.state = Registration.State.CANCELLED
+    registration.cancelled_at = now
+    registration.save(update_fields=["state", "cancelled_at", "updated_at"])
+    enqueue_on_commit("events.tasks.send_cancellation_email", registration.pk)
+
+
+def _cancel_order_if_empty(order: Order) -> None:
+    if (
+        order.state == Order.State.PENDING
+        and not order.event_registrations.filter(state__in=LIVE_STATES).exists()
+    ):
+        from payments.services import order_cancel
+
+        order_cancel(order=order)
 
 
 @transaction.atomic(durable=True)
@@ -62,29 +89,36 @@ def registration_cancel(
     """
     now = now or timezone.now()
     registration = _lock(registration)
-    if registration.state == Registration.State.CANCELLED:
-        raise ChangeNotAllowed("This place is already cancelled.")
-    if not by_staff and not can_change(registration, now=now):
-        raise ChangeNotAllowed(
-            "Places at this event can no longer be cancelled online. "
-            f"Contact {registration.event.organiser_email or 'the organiser'}."
-        )
-    registration.state = Registration.State.CANCELLED
-    registration.cancelled_at = now
-    registration.save(update_fields=["state", "cancelled_at", "updated_at"])
-
-    order = registration.order
-    if (
-        order.state == Order.State.PENDING
-        and not order.event_registrations.filter(state__in=LIVE_STATES).exists()
-    ):
-        from payments.services import order_cancel
-
-        order_cancel(order=order)
-
-    enqueue_on_commit("events.tasks.send_cancellation_email", registration.pk)
+    _cancel_locked(registration, by_staff=by_staff, now=now)
+    _cancel_order_if_empty(registration.order)
     enqueue_on_commit("events.tasks.offer_freed_places", registration.event_id)
     return registration
+
+
+@transaction.atomic(durable=True)
+def booking_cancel(
+    *, order: Order, by_staff: bool = False, now: datetime.datetime | None = None
+) -> list[Registration]:
+    """Cancel every live place of a booking, all or none.
+
+    Lock the events (by primary key), then the places. Raise ChangeNotAllowed
+    when there is nothing left to cancel or the policy refuses any place;
+    nothing changes then.
+    """
+    now = now or timezone.now()
+    live = order.event_registrations.filter(state__in=LIVE_STATES)
+    event_ids = sorted(set(live.values_list("event_id", flat=True)))
+    for event_id in event_ids:
+        Event.objects.select_for_update().only("pk").get(pk=event_id)
+    places = list(live.select_for_update().select_related("event").order_by("pk"))
+    if not places:
+        raise ChangeNotAllowed("This booking has no places left to cancel.")
+    for registration in places:
+        _cancel_locked(registration, by_staff=by_staff, now=now)
+    _cancel_order_if_empty(Order.objects.get(pk=order.pk))
+    for event_id in event_ids:
+        enqueue_on_commit("events.tasks.offer_freed_places", event_id)
+    return places
 
 
 @transaction.atomic(durable=True)
@@ -155,8 +189,8 @@ def registration_update_needs(
     (unless staff change them), when caterers and venues have their lists.
     """
     now = now or timezone.now()
-    registration = Registration.objects.select_for_update().select_related("event").get(
-        pk=registration.pk
+    registration = (
+        Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
     )
     if not by_staff and not can_edit_needs(registration, now=now):
         raise ChangeNotAllowed(

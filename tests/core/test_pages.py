@@ -64,3 +64,31 @@ def test_403_page(client):
 
     assert response.status_code == 403
     assert "permission" in response.content.decode().lower()
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/events/", "Events"),
+        ("/events/past/", "Events"),
+        ("/events/staff/", "Event desk"),
+        ("/events/{slug}/staff/attendees/", "Event desk"),
+        ("/events/{slug}/", "Events"),
+    ],
+)
+def test_exactly_one_header_link_is_current(client, path, current):
+    import re
+
+    from django.contrib.auth.models import Group
+
+    from tests.events.factories import EventFactory
+
+    event = EventFactory()
+    staff = UserFactory(is_staff=True)
+    staff.groups.add(Group.objects.get(name="Event staff"))
+    client.force_login(staff)
+
+    content = client.get(path.format(slug=event.slug)).content.decode()
+
+    active = re.findall(r'govuk-service-navigation__active-fallback">([^<]+)<', content)
+    assert active == [current]

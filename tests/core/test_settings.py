@@ -31,6 +31,7 @@ print(json.dumps({
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
     "EMAIL_HOST": getattr(settings, "EMAIL_HOST", ""),
     "EMAIL_PORT": getattr(settings, "EMAIL_PORT", 0),
+    "EMAIL_FILE_PATH": str(getattr(settings, "EMAIL_FILE_PATH", "")),
     "STRIPE_SECRET_KEY": settings.STRIPE_SECRET_KEY,
     "SELLER": settings.SELLER,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
@@ -76,6 +77,7 @@ def test_embedded_defaults_sqlite_orm_broker_database_cache():
     assert found["Q_CLUSTER"] == {"orm": "default"}
     assert found["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert found["EMAIL_FILE_PATH"] == str(BASE_DIR / "var" / "mail")
     assert found["STORAGE"] == "django.core.files.storage.FileSystemStorage"
 
 
