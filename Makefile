@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 .PHONY: run test lint format frontend clean-demo help
 
 help:
-	@echo "make run    - install, migrate, seed demo data, serve on http://127.0.0.1:8000"
+	@echo "make run    - install, migrate, seed demo data, serve on http://127.0.0.1:8000 (with localstripe)"
 	@echo "make test   - install dev requirements and run the whole test suite"
 	@echo "make lint   - ruff check and format check"
 
@@ -28,7 +28,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "Wrote .env (DEBUG=true, a random SECRET_KEY)."
 
-run: $(VENV)/.installed .env
+# The dev requirements bring localstripe, the demo's Stripe (see README.md).
+run: $(VENV)/.installed-dev .env
 	@mkdir -p var
 	$(PY) manage.py rundemo
 
@@ -48,4 +49,4 @@ frontend:
 	bash scripts/build_frontend.sh
 
 clean-demo:
-	rm -f var/db.sqlite3 var/db.sqlite3-* var/demo-seeded
+	rm -f var/db.sqlite3 var/db.sqlite3-* var/demo-seeded var/localstripe.pickle

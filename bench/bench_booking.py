@@ -21,9 +21,6 @@ import json
 import os
 import random
 import secrets
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +32,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from support import (
+    bench_environment,
+    clean_up,
+    gunicorn_serving,
+    migrate,
+    quantile_ms,
+    setup_django,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
 
 
@@ -119,66 +124,6 @@ def drop_database(url: str) -> None:
     print(f"Dropped database {name}", flush=True)
 
 
-# --- The server -----------------------------------------------------------------
-
-
-def bench_environment(workdir: Path, *, database_url: str) -> dict[str, str]:
-    """Return the environment for manage.py, gunicorn and this process's Django."""
-    env = dict(os.environ)
-    env.update(
-        {
-            # Ignore the developer's .env: the benchmark brings its own settings.
-            "ENV_FILE": "/dev/null",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "EMAIL_URL": "dummymail://",
-            # Booking emails are queued in the database broker, as in production,
-            # and not sent: no cluster runs.
-            "Q_SYNC": "false",
-        }
-    )
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> None:
-    print(f"$ manage.py {' '.join(args)}", flush=True)
-    subprocess.run(
-        [sys.executable, str(BASE_DIR / "manage.py"), *args],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, server: subprocess.Popen, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                response.read()
-                return
-        except urllib.error.HTTPError:
-            return  # It answers: 401 is an answer.
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
-
-
 # --- The data -------------------------------------------------------------------
 
 
@@ -253,10 +198,8 @@ class Load:
     stopped_by: str = ""
 
     def latency_ms(self, share: float, *, status: int | None = None) -> float:
-        chosen = sorted(o.seconds for o in self.outcomes if status in (None, o.status))
-        if not chosen:
-            return float("nan")
-        return chosen[min(len(chosen) - 1, int(share * len(chosen)))] * 1000
+        chosen = [o.seconds for o in self.outcomes if status in (None, o.status)]
+        return quantile_ms(chosen, share)
 
 
 def post_booking(base_url: str, token: str, body: dict) -> tuple[int, dict]:
@@ -474,20 +417,14 @@ def main() -> int:
         return 2
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-booking-"))
-    env = bench_environment(workdir, database_url=database_url)
-    server = log = None
+    # Booking emails are queued in the database broker and not sent.
+    env = bench_environment(workdir, DATABASE_URL=database_url)
     try:
         if owns_database:
             create_database(database_url)
-        print(f"Database: {database_url}", flush=True)
-        manage("migrate", "--noinput", env=env)
-        manage("createcachetable", env=env)
+        migrate(env)
 
-        os.environ.update(env)
-        sys.path.insert(0, str(BASE_DIR))
-        import django
-
-        django.setup()
+        setup_django(env)
         from django.db import connections
 
         setup = create_event_and_bookers(
@@ -495,58 +432,38 @@ def main() -> int:
         )
         connections.close_all()
 
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        log = (workdir / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [str(gunicorn), "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_serving(f"{base_url}/api/v1/me/", server)
-        print(f"gunicorn is serving on {base_url}", flush=True)
-        # Warm each worker's imports and database connection before the clock starts.
-        for token in setup.tokens:
-            request = urllib.request.Request(
-                f"{base_url}/api/v1/me/", headers={"Authorization": f"Token {token}"}
-            )
-            with urllib.request.urlopen(request, timeout=30) as response:
-                response.read()
+        # Without a token /api/v1/me/ answers 401, which is answer enough.
+        with gunicorn_serving(
+            workdir,
+            env,
+            workers=args.workers,
+            ready_path="/api/v1/me/",
+            http_error_is_answer=True,
+        ) as base_url:
+            # Warm each worker's imports and database connection before the clock starts.
+            for token in setup.tokens:
+                request = urllib.request.Request(
+                    f"{base_url}/api/v1/me/", headers={"Authorization": f"Token {token}"}
+                )
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
 
-        print(f"Booking {setup.slug} from {args.clients} clients ...", flush=True)
-        load = run_load(base_url, setup, args)
-        held, orders = count_held(setup)
-        connections.close_all()
-        result = print_report(load, held, orders, args)
+            print(f"Booking {setup.slug} from {args.clients} clients ...", flush=True)
+            load = run_load(base_url, setup, args)
+            held, orders = count_held(setup)
+            connections.close_all()
+            result = print_report(load, held, orders, args)
         if result:
             args.keep = True
         return result
     except Exception:
-        log_path = workdir / "gunicorn.log"
-        if log_path.exists():
-            print("gunicorn log, last lines:", *log_path.read_text().splitlines()[-20:], sep="\n")
         args.keep = True
         raise
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if log is not None:
-            log.close()
         if owns_database:
             # WITH (FORCE) closes whatever connections are still open, this process's too.
             drop_database(database_url)
-        if args.keep:
-            print(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(workdir, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,6 @@ served with DEBUG off, as in production, unless --debug is given.
 """
 
 import argparse
-import os
-import secrets
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +24,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from support import (
+    bench_environment,
+    clean_up,
+    gunicorn_serving,
+    manage,
+    migrate,
+    quantile_ms,
+    setup_django,
+)
+
 FEED_TARGET_SECONDS = 0.5
 FEED_EVENTS = 1000
 
@@ -51,36 +55,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--debug", action="store_true", help="serve with DEBUG on")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return parser.parse_args()
-
-
-def bench_environment(workdir: Path, *, debug: bool) -> dict[str, str]:
-    """Return the environment for manage.py, gunicorn and this process's Django."""
-    env = dict(os.environ)
-    env.update(
-        {
-            # Ignore the developer's .env: the benchmark brings its own settings.
-            "ENV_FILE": "/dev/null",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "true" if debug else "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "EMAIL_URL": "dummymail://",
-            "Q_SYNC": "false",
-        }
-    )
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    return env
-
-
-def manage(*args: str, env: dict[str, str], debug: bool | None = None) -> None:
-    if debug is not None:
-        env = {**env, "DEBUG": "true" if debug else "false"}
-    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
-    print(f"$ manage.py {' '.join(args)}", flush=True)
-    subprocess.run(command, cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def top_up_feed_events(*, wanted: int) -> int:
@@ -121,26 +95,6 @@ def top_up_feed_events(*, wanted: int) -> int:
     return feed_events().count()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, server: subprocess.Popen, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                response.read()
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
-
-
 @dataclass
 class LoadResult:
     name: str
@@ -155,10 +109,7 @@ class LoadResult:
         return self.done / self.seconds if self.seconds else 0.0
 
     def latency_ms(self, share: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+        return quantile_ms(self.latencies, share)
 
 
 def load(
@@ -250,21 +201,14 @@ def main() -> int:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-events-"))
     env = bench_environment(workdir, debug=args.debug)
-    server = log = None
     try:
-        print(f"Database: {env['DATABASE_URL']}", flush=True)
-        manage("migrate", "--noinput", env=env)
-        manage("createcachetable", env=env)
+        migrate(env)
         # seed_demo makes accounts with a known password, so it insists on DEBUG.
         manage("seed_demo", "--scale", str(args.scale), env=env, debug=True)
         if not args.debug:
             manage("collectstatic", "--noinput", env=env)
 
-        os.environ.update(env)
-        sys.path.insert(0, str(BASE_DIR))
-        import django
-
-        django.setup()
+        setup_django(env)
         from django.db import connections
 
         from events.models import Event
@@ -277,65 +221,39 @@ def main() -> int:
         # gunicorn must not share this process's SQLite connection.
         connections.close_all()
 
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        log = (workdir / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [str(gunicorn), "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{port}"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_serving(f"{base_url}/events/", server)
-        print(f"gunicorn is serving on {base_url}", flush=True)
-
-        pages = [
-            ("list", "/events/"),
-            ("event page", f"/events/{event.slug}/"),
-            ("feed", "/events/feed.ics"),
-        ]
-        results = []
-        for name, path in pages:
-            print(f"Loading {path} ...", flush=True)
-            results.append(
-                load(
-                    name,
-                    base_url,
-                    path,
-                    requests=args.requests,
-                    threads=args.threads,
-                    time_limit=args.time_limit,
+        with gunicorn_serving(
+            workdir, env, workers=args.workers, ready_path="/events/"
+        ) as base_url:
+            pages = [
+                ("list", "/events/"),
+                ("event page", f"/events/{event.slug}/"),
+                ("feed", "/events/feed.ics"),
+            ]
+            results = []
+            for name, path in pages:
+                print(f"Loading {path} ...", flush=True)
+                results.append(
+                    load(
+                        name,
+                        base_url,
+                        path,
+                        requests=args.requests,
+                        threads=args.threads,
+                        time_limit=args.time_limit,
+                    )
                 )
-            )
 
-        feed = time_feed(events=FEED_EVENTS)
-        print_report(results, args=args, feed_count=feed_count, feed=feed)
-        if any(r.errors for r in results):
-            print(f"\nSome requests failed; see {workdir / 'gunicorn.log'}")
-            args.keep = True
+            feed = time_feed(events=FEED_EVENTS)
+            print_report(results, args=args, feed_count=feed_count, feed=feed)
+            if any(r.errors for r in results):
+                print(f"\nSome requests failed; see {workdir / 'gunicorn.log'}")
+                args.keep = True
         return 0
     except Exception:
-        log_path = workdir / "gunicorn.log"
-        if log_path.exists():
-            print("gunicorn log, last lines:", *log_path.read_text().splitlines()[-20:], sep="\n")
         args.keep = True
         raise
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if log is not None:
-            log.close()
-        if args.keep:
-            print(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(workdir, keep=args.keep)
 
 
 if __name__ == "__main__":

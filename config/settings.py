@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStateEnum": "payments.models.Order.State",
         "PaymentMethodEnum": "payments.models.Order.PaymentMethod",
         "RegistrationStateEnum": "events.models.Registration.State",
+        "DocumentKindEnum": "payments.serializers.DocumentKind",
+        "DocumentStatusEnum": "payments.serializers.DocumentStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -342,6 +344,13 @@ WAITING_LIST_OFFER_HOURS = env.int("WAITING_LIST_OFFER_HOURS", default=48)
 DELEGATE_EDIT_CUTOFF_DAYS = env.int("DELEGATE_EDIT_CUTOFF_DAYS", default=2)
 
 # --- Payments and the seller printed on invoices ------------------------------
+
+# An invoice is due this many days after issue...
+INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+# ...or on the day of the event, if that is sooner.
+INVOICE_DUE_BY_EVENT = env.bool("INVOICE_DUE_BY_EVENT", default=True)
+# Reminders for overdue invoices go at most this often.
+INVOICE_REMINDER_EVERY_DAYS = env.int("INVOICE_REMINDER_EVERY_DAYS", default=7)
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
@@ -375,5 +384,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A line per stage of every PDF: too chatty for a worker's log.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -8,6 +8,7 @@ from events.views.my import personal_calendar
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("events.api_urls")),
+    path("", include("payments.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", personal_calendar, name="personal-calendar"),
     path("academy/", include("academy.urls")),
     path("payments/", include("payments.urls")),
+    path("finance/", include(("payments.finance_urls", "finance"), namespace="finance")),
     path("badges/", include("badges.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

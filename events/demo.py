@@ -19,7 +19,8 @@ from events.models import (
     Venue,
     WaitingListEntry,
 )
-from payments.models import Order, OrderLine
+from payments.models import Order, OrderLine, Payment
+from payments.services.documents import invoice_issue_locked
 
 F = Event.Format
 
@@ -150,7 +151,11 @@ def _upsert_event(slug: str, *, sessions=(), tickets=(), **fields) -> Event:
 
 
 def _fill(event: Event, places: int, *, rng: random.Random) -> None:
-    """Book places on the event in small demo orders until `places` are held."""
+    """Book places on the event in small demo orders until `places` are held.
+
+    Paid places are on invoice: most invoices paid by bank transfer, some
+    unpaid (a few of them overdue), so that the finance desk has work to do.
+    """
     held = event.registrations.filter(state=Registration.State.CONFIRMED).count()
     ticket_type = event.ticket_types.filter(hidden=False).order_by("price_net").first()
     while held < places:
@@ -158,6 +163,7 @@ def _fill(event: Event, places: int, *, rng: random.Random) -> None:
         organisation, domain = rng.choice(ORGANISATIONS)
         unit = price(ticket_type.price_net, ticket_type.vat_rate)
         free = unit.is_free
+        paid = free or rng.random() < 0.6
         order = Order.objects.create(
             booker_name="Demo booker",
             booker_email=f"bookings@{domain}",
@@ -166,13 +172,14 @@ def _fill(event: Event, places: int, *, rng: random.Random) -> None:
             billing_postcode="AB1 2CD",
             purchase_order="" if free else f"PO-{rng.randint(10000, 99999)}",
             payment_method=Order.PaymentMethod.FREE if free else Order.PaymentMethod.INVOICE,
-            state=Order.State.PAID,
-            paid_at=timezone.now(),
+            state=Order.State.PAID if paid else Order.State.PENDING,
+            paid_at=timezone.now() if paid else None,
             total_net=unit.net * size,
             total_vat=unit.vat * size,
             total_gross=unit.gross * size,
+            supply_date=timezone.localtime(event.starts_at).date(),
         )
-        OrderLine.objects.create(
+        order_line = OrderLine.objects.create(
             order=order,
             description=f"{event.title}: {ticket_type.name}",
             quantity=size,
@@ -182,12 +189,15 @@ def _fill(event: Event, places: int, *, rng: random.Random) -> None:
             vat=unit.vat * size,
             gross=unit.gross * size,
         )
+        if not free:
+            _invoice(order, paid=paid)
         for _ in range(size):
             first, last = rng.choice(PEOPLE)
             Registration.objects.create(
                 event=event,
                 ticket_type=ticket_type,
                 order=order,
+                order_line=order_line,
                 state=Registration.State.CONFIRMED,
                 first_name=first,
                 last_name=last,
@@ -199,6 +209,24 @@ def _fill(event: Event, places: int, *, rng: random.Random) -> None:
                 attendee_list_consent=rng.random() < 0.7,
             )
             held += 1
+
+
+def _invoice(order: Order, *, paid: bool) -> None:
+    """Issue the demo order's invoice as if some weeks ago; record the transfer if paid.
+
+    Later orders get later dates, so that invoice numbers follow the dates.
+    """
+    issued = timezone.now() - datetime.timedelta(days=45) + datetime.timedelta(hours=order.pk * 20)
+    invoice = invoice_issue_locked(order=order, now=issued)
+    if paid:
+        Payment.objects.create(
+            order=order,
+            method=Payment.Method.BANK_TRANSFER,
+            state=Payment.State.SUCCEEDED,
+            amount=order.total_gross,
+            reference=f"BACS {invoice.number}",
+            received_on=timezone.localtime(issued).date() + datetime.timedelta(days=5),
+        )
 
 
 def seed(*, password: str, scale: int) -> str:

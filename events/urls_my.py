@@ -6,6 +6,7 @@ this namespace, so that its address stays short and says nothing of bookings.
 
 from django.urls import path
 
+from events.views import invoices
 from events.views import my as views
 
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("places/<int:pk>/transfer/", views.place_transfer, name="place_transfer"),
     path("places/<int:pk>/needs/", views.place_needs, name="place_needs"),
     path("calendar/", views.calendar_address, name="calendar"),
+    path("invoices/<str:number>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
+    path("credit-notes/<str:number>.pdf", invoices.credit_note_pdf, name="credit_note_pdf"),
 ]

@@ -242,6 +242,7 @@ def booking_create(
         payment_method=Order.PaymentMethod.FREE if staff_comp else payment_method,
         lines=lines,
         billing=billing,
+        supply_date=timezone.localtime(event.starts_at).date(),
         now=now,
     )
     line_for = dict(zip(counts, order_lines, strict=True))

@@ -13,6 +13,7 @@ from events.exceptions import ChangeNotAllowed
 from events.models import Event, Registration, RetiredTicketSecret, new_ticket_secret
 from events.services.booking import DelegateDetails
 from payments.models import Order
+from payments.services.refunds import order_line_cancel
 
 LIVE_STATES = (Registration.State.PENDING, Registration.State.CONFIRMED)
 
@@ -63,6 +64,14 @@ def _cancel_locked(registration: Registration, *, by_staff: bool, now) -> None:
     registration.state = Registration.State.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["state", "cancelled_at", "updated_at"])
+    if registration.order_line_id is not None:
+        # The money side, in the same transaction: a credit note, and a card
+        # refund when the order was paid by card.
+        order_line_cancel(
+            order_line=registration.order_line,
+            quantity=1,
+            reason=f"Cancelled place: {registration.full_name}",
+        )
     enqueue_on_commit("events.tasks.send_cancellation_email", registration.pk)
 
 
@@ -90,7 +99,8 @@ def registration_cancel(
     now = now or timezone.now()
     registration = _lock(registration)
     _cancel_locked(registration, by_staff=by_staff, now=now)
-    _cancel_order_if_empty(registration.order)
+    # Fresh: crediting the place may have just settled the order.
+    _cancel_order_if_empty(Order.objects.get(pk=registration.order_id))
     enqueue_on_commit("events.tasks.offer_freed_places", registration.event_id)
     return registration
 

@@ -37,6 +37,12 @@ def _site(settings):
     settings.DEFAULT_FROM_EMAIL = "no-reply@digital-leaders.example"
 
 
+@pytest.fixture(autouse=True)
+def _no_invoice_emails(monkeypatch):
+    """Leave the invoice email (tests/payments/test_documents.py) out of these outboxes."""
+    monkeypatch.setattr("payments.tasks.send_invoice_email", lambda *args, **kwargs: 0)
+
+
 @pytest.fixture
 def book(django_capture_on_commit_callbacks):
     """Book through the booking service and run what it queues on commit."""

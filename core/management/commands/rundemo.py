@@ -4,7 +4,8 @@ Migrates, seeds the demo data the first time, then runs the web server and
 the django-q2 cluster side by side until Ctrl-C stops both. Apps may add
 processes of their own (a Stripe test server, say) by naming a function in
 their AppConfig as `demo_processes`, returning a list of (label, argv, env)
-to start before the web server.
+to start before the web server, and environment variables for every process
+by naming one as `demo_environment`, returning a dict.
 """
 
 import contextlib
@@ -56,6 +57,10 @@ class Command(BaseCommand):
             path = getattr(config, "demo_processes", None)
             if path:
                 extra.extend(import_string(path)())
+            # Settings every process needs, such as where the Stripe test server is.
+            path = getattr(config, "demo_environment", None)
+            if path:
+                env.update(import_string(path)())
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         plan = [
             *extra,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import ZERO, price
+from core.tasks import enqueue_on_commit
 from payments import hooks
 from payments.exceptions import OrderNotPending
 from payments.models import Order, OrderLine
@@ -41,6 +42,7 @@ def order_create(
     payment_method: str,
     lines: list[LineSpec],
     billing: Billing | None = None,
+    supply_date: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> tuple[Order, list[OrderLine]]:
     """Create an order with its lines, totals and state.
@@ -80,12 +82,15 @@ def order_create(
         total_net=total_net,
         total_vat=total_vat,
         total_gross=gross,
+        supply_date=supply_date,
     )
     if payment_method == Order.PaymentMethod.FREE:
         order.state, order.paid_at = Order.State.PAID, now
     elif payment_method == Order.PaymentMethod.CARD:
         order.expires_at = now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
     order.save()
+    if payment_method == Order.PaymentMethod.INVOICE:
+        enqueue_on_commit("payments.tasks.issue_invoice", order.pk)
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -120,6 +125,8 @@ def order_mark_paid(*, order: Order, now: datetime.datetime | None = None) -> Or
     order.state, order.paid_at, order.expires_at = Order.State.PAID, now or timezone.now(), None
     order.save(update_fields=["state", "paid_at", "expires_at", "updated_at"])
     hooks.notify(hooks.OrderEvent.PAID, order)
+    # Card orders get their invoice once paid; invoice orders had theirs at booking.
+    enqueue_on_commit("payments.tasks.issue_invoice", order.pk)
     return order
 
 

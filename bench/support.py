@@ -1,0 +1,175 @@
+"""Helpers the benchmark scripts share: settings, manage.py, Django and gunicorn.
+
+The scripts run as `.venv/bin/python bench/bench_x.py`, so this folder is on
+sys.path and they import this module as `support`.
+"""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def bench_environment(workdir: Path, *, debug: bool = False, **overrides: str) -> dict[str, str]:
+    """Return the environment for manage.py, gunicorn and this process's Django.
+
+    `overrides` add or replace variables; without DATABASE_URL in them or in
+    the environment, the database is a SQLite file in `workdir`.
+    """
+    env = dict(os.environ)
+    env.update(
+        {
+            # Ignore the developer's .env: the benchmark brings its own settings.
+            "ENV_FILE": "/dev/null",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "true" if debug else "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "STATIC_ROOT": str(workdir / "static"),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "EMAIL_URL": "dummymail://",
+            # Tasks wait in the database broker, as in production, and no cluster runs
+            # them: a benchmark that needs a task's work calls the task function itself.
+            "Q_SYNC": "false",
+            **overrides,
+        }
+    )
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    return env
+
+
+def manage(*args: str, env: dict[str, str], debug: bool | None = None) -> None:
+    """Run a manage.py command in a subprocess, quietly; `debug` overrides DEBUG."""
+    if debug is not None:
+        env = {**env, "DEBUG": "true" if debug else "false"}
+    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
+    print(f"$ manage.py {' '.join(args)}", flush=True)
+    subprocess.run(command, cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Say which database is used, then migrate it and create the cache table."""
+    print(f"Database: {env['DATABASE_URL']}", flush=True)
+    manage("migrate", "--noinput", env=env)
+    manage("createcachetable", env=env)
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """Set up Django in this process with the benchmark's environment."""
+    os.environ.update(env)
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def free_port() -> int:
+    """Return a TCP port of 127.0.0.1 that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(
+    url: str,
+    server: subprocess.Popen,
+    *,
+    timeout: float = 30.0,
+    http_error_is_answer: bool = False,
+) -> None:
+    """Wait until `url` answers; with `http_error_is_answer`, a 4xx or 5xx answers too."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                response.read()
+                return
+        except urllib.error.HTTPError:
+            if http_error_is_answer:
+                return
+            time.sleep(0.2)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
+
+
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """Terminate `process` if it still runs, and kill it if it has not ended in `timeout` s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def gunicorn_serving(
+    workdir: Path,
+    env: dict[str, str],
+    *,
+    workers: int,
+    ready_path: str,
+    http_error_is_answer: bool = False,
+) -> Iterator[str]:
+    """Serve the project with gunicorn on a free port until the block ends; yield its URL.
+
+    gunicorn logs to `workdir`/gunicorn.log; if the block fails, its last
+    lines are printed before gunicorn is stopped.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log_path = workdir / "gunicorn.log"
+    server = None
+    with log_path.open("w") as log:
+        try:
+            server = subprocess.Popen(
+                [str(gunicorn), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            wait_until_serving(
+                base_url + ready_path, server, http_error_is_answer=http_error_is_answer
+            )
+            print(f"gunicorn is serving on {base_url}", flush=True)
+            yield base_url
+        except Exception:
+            print("gunicorn log, last lines:", *log_path.read_text().splitlines()[-20:], sep="\n")
+            raise
+        finally:
+            if server is not None:
+                stop_process(server, timeout=15)
+
+
+def quantile_ms(seconds: list[float], share: float) -> float:
+    """Return the `share` quantile of `seconds` in milliseconds, or NaN if there are none."""
+    if not seconds:
+        return float("nan")
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def clean_up(workdir: Path, *, keep: bool) -> None:
+    """Remove `workdir`, or say where it is when it is kept."""
+    if keep:
+        print(f"Kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
