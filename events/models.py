@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import TimeStampedModel
 from core.money import UK_STANDARD_VAT_RATE, Price, price
@@ -315,6 +316,7 @@ class Registration(TimeStampedModel):
         help_text="The delegate's account, when they have one.",
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    badge_printed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["event", "last_name", "first_name", "pk"]
@@ -479,3 +481,61 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} reminder to {self.registration_id}"
+
+
+class CheckIn(models.Model):
+    """One scan at the door: entry or exit, when, by whom, from which device."""
+
+    class Direction(models.TextChoices):
+        ENTRY = "entry", "Entry"
+        EXIT = "exit", "Exit"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkins")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkins"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    device = models.CharField(max_length=100, blank=True)
+    # The scanning device's own id for this scan: a retried upload is not a second scan.
+    nonce = models.CharField(max_length=64)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scanned_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint("event", "nonce", name="checkin_nonce_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["registration", "scanned_at"])]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.registration_id} at {self.scanned_at:%H:%M}"
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CheckInDevice(TimeStampedModel):
+    """A per-event token that staff issue to a scanner (a phone, a kiosk) and revoke."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkin_devices")
+    label = models.CharField(max_length=100, help_text="Which door or desk, e.g. “Main entrance”.")
+    token = models.CharField(max_length=64, unique=True, default=new_device_token, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "label"]
+
+    def __str__(self):
+        return f"{self.label} ({self.event})"
