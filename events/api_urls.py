@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import api, api_bookings
+from events import api, api_bookings, api_checkin
 
 urlpatterns = [
     path("events/", api.EventListView.as_view(), name="api-event-list"),
@@ -23,5 +23,31 @@ urlpatterns += [
         "places/<int:pk>/transfer/",
         api_bookings.PlaceTransferView.as_view(),
         name="api-place-transfer",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "events/<slug:slug>/checkins/",
+        api_checkin.CheckInCreateView.as_view(),
+        name="api-checkin-create",
+    ),
+    path(
+        "events/<slug:slug>/checkins/summary/",
+        api_checkin.CheckInSummaryView.as_view(),
+        name="api-checkin-summary",
+    ),
+    path(
+        "events/<slug:slug>/attendees/",
+        api_checkin.AttendeeListView.as_view(),
+        name="api-checkin-attendees",
+    ),
+    path(
+        "events/<slug:slug>/attendees/offline/",
+        api_checkin.OfflineAttendeeListView.as_view(),
+        name="api-checkin-offline",
+    ),
+    path(
+        "checkins/<int:pk>/undo/", api_checkin.CheckInUndoView.as_view(), name="api-checkin-undo"
     ),
 ]

@@ -8,6 +8,8 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -19,6 +21,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
@@ -27,6 +30,8 @@ from django.utils import timezone
 from accounts.models import CalendarFeedToken
 from accounts.selectors import user_is_member
 from events.models import (
+    CheckIn,
+    CheckInDevice,
     Event,
     Registration,
     RetiredTicketSecret,
@@ -614,3 +619,234 @@ def staff_waiting_line_number(*, entry: WaitingListEntry) -> int | None:
         .values_list("pk", flat=True)
     )
     return line.index(entry.pk) + 1 if entry.pk in line else None
+
+
+# --- Check-in ----------------------------------------------------------------------
+
+
+def ticket_secret_hash(secret: str) -> str:
+    """Return a ticket secret's SHA-256 as lower-case hex, as the desk keeps it offline.
+
+    The desk hashes what it scans the same way (UTF-8 bytes, hex digest) and
+    compares; a list of places never carries the secrets themselves.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def checkin_device_for_token(*, token: str) -> CheckInDevice | None:
+    """Return the device that holds this token, with its event, unless it was revoked."""
+    if not token:
+        return None
+    return (
+        CheckInDevice.objects.select_related("event")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def checkin_event_get(*, slug: str) -> Event:
+    """Return any event by slug for the door, drafts included; raise Http404 if there is none."""
+    try:
+        return Event.objects.get(slug=slug)
+    except Event.DoesNotExist:
+        raise Http404("No such event") from None
+
+
+def checkin_place_secret(*, event: Event, place_id: int) -> str | None:
+    """Return the ticket secret of one of the event's places, or None if it has no such place.
+
+    The desk checks in a delegate found by search with their place's id; the
+    scan then goes through `checkin_scan` with the secret, as a camera's would.
+    """
+    return (
+        Registration.objects.filter(event=event, pk=place_id)
+        .values_list("ticket_secret", flat=True)
+        .first()
+    )
+
+
+def checkin_get(*, pk: int, event: Event | None = None) -> CheckIn:
+    """Return a scan, within `event` when given; raise Http404 if there is none."""
+    scans = CheckIn.objects.select_related("event", "registration__ticket_type")
+    if event is not None:
+        scans = scans.filter(event=event)
+    try:
+        return scans.get(pk=pk)
+    except CheckIn.DoesNotExist:
+        raise Http404("No such scan") from None
+
+
+def checkin_devices_active(*, event: Event) -> QuerySet[CheckInDevice]:
+    """Return the event's devices that may still check people in, by label."""
+    return (
+        CheckInDevice.objects.filter(event=event, revoked_at__isnull=True)
+        .select_related("issued_by")
+        .order_by("label", "pk")
+    )
+
+
+class CheckInState:
+    """Where a place stands at the door, from its scans that were not undone."""
+
+    IN = "in"
+    OUT = "out"
+    NEVER = "never"
+
+    choices = [(IN, "In"), (OUT, "Left"), (NEVER, "Not checked in")]
+
+
+def _live_scans(**filters) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(
+        registration=OuterRef("pk"), undone_at__isnull=True, **filters
+    ).order_by("-scanned_at", "-pk")
+
+
+def with_checkin_state(queryset: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate each place with where it stands at the door.
+
+    `checkin_state` is "in" (the last scan was an entry), "out" (an exit) or
+    "never"; `last_scan_at` is the time of the last scan, `first_entry_at`
+    when they first came in (None if they never did). Undone scans count for
+    nothing.
+    """
+    last = _live_scans()
+    first_entry = _live_scans(direction=CheckIn.Direction.ENTRY).order_by("scanned_at", "pk")
+    return queryset.annotate(
+        last_direction=Subquery(last.values("direction")[:1]),
+        last_scan_at=Subquery(last.values("scanned_at")[:1]),
+        first_entry_at=Subquery(first_entry.values("scanned_at")[:1]),
+    ).annotate(
+        checkin_state=Case(
+            When(last_direction=CheckIn.Direction.ENTRY, then=Value(CheckInState.IN)),
+            When(last_direction=CheckIn.Direction.EXIT, then=Value(CheckInState.OUT)),
+            default=Value(CheckInState.NEVER),
+            output_field=CharField(),
+        )
+    )
+
+
+def checkin_attendees(*, event: Event, search: str = "") -> QuerySet[Registration]:
+    """Return the event's places for the desk's search, every state, with `with_checkin_state`.
+
+    `search` matches every word against name, email, organisation and booking
+    reference, as the attendee list does. By surname; ticket type and order
+    joined.
+    """
+    return with_checkin_state(staff_registrations(event=event, search=search))
+
+
+def checkin_offline_places(*, event: Event) -> QuerySet[Registration]:
+    """Return every place of the event, in any state, for the desk to keep offline.
+
+    With `with_checkin_state`, ticket type and order joined, by surname.
+    """
+    return with_checkin_state(
+        Registration.objects.filter(event=event).select_related("ticket_type", "order")
+    ).order_by("last_name", "first_name", "pk")
+
+
+def checkin_retired_secrets(*, event: Event) -> QuerySet[RetiredTicketSecret]:
+    """Return the secrets that no longer admit anyone to the event (transferred tickets)."""
+    return RetiredTicketSecret.objects.filter(registration__event=event).order_by("pk")
+
+
+@dataclass(frozen=True)
+class CheckInCounts:
+    # `inside`: places whose last scan was an entry; `expected`: confirmed places;
+    # `checked_in_ever`: places that came in at least once.
+    inside: int
+    expected: int
+    checked_in_ever: int
+
+
+def checkin_counts(*, event: Event) -> CheckInCounts:
+    """Count who is in, who is expected and who has come, in one query."""
+    counts = with_checkin_state(Registration.objects.filter(event=event)).aggregate(
+        inside=Count("pk", filter=Q(last_direction=CheckIn.Direction.ENTRY)),
+        expected=Count("pk", filter=Q(state=Registration.State.CONFIRMED)),
+        checked_in_ever=Count("pk", filter=Q(first_entry_at__isnull=False)),
+    )
+    return CheckInCounts(**counts)
+
+
+def attendance_places(*, event: Event) -> QuerySet[Registration]:
+    """Return the event's confirmed places with `with_checkin_state`, by surname.
+
+    Only confirmed places were expected: cancelled and unpaid ones are left
+    out of the attendance report and its CSV.
+    """
+    return (
+        with_checkin_state(
+            Registration.objects.filter(event=event, state=Registration.State.CONFIRMED)
+        )
+        .select_related("ticket_type", "order")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    """One line of the attendance report: a ticket type, an organisation or the total."""
+
+    name: str
+    booked: int
+    came: int
+
+    @property
+    def did_not_come(self) -> int:
+        return self.booked - self.came
+
+    @property
+    def rate(self) -> int | None:
+        """Return the share of places that came as a whole percentage, half up."""
+        if not self.booked:
+            return None
+        return (self.came * 200 + self.booked) // (self.booked * 2)
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    total: AttendanceLine
+    by_ticket_type: list[AttendanceLine]
+    by_organisation: list[AttendanceLine]
+    came: list[Registration]
+    did_not_come: list[Registration]
+
+
+NO_ORGANISATION = "No organisation given"
+
+
+def attendance_report(*, event: Event) -> AttendanceReport:
+    """Say who came and who did not, in all, per ticket type and per organisation.
+
+    A place came if it has an entry scan that was not undone. Organisations
+    are grouped ignoring case and surrounding spaces, named as first seen, in
+    alphabetical order with places that gave none last; ticket types in the
+    event's order, those with no confirmed places left out.
+    """
+    places = list(attendance_places(event=event))
+    came = [p for p in places if p.first_entry_at is not None]
+    did_not_come = [p for p in places if p.first_entry_at is None]
+
+    def lines(key, label) -> dict:
+        grouped: dict = {}
+        for place in places:
+            name, booked, arrived = grouped.get(key(place), (label(place), 0, 0))
+            grouped[key(place)] = (name, booked + 1, arrived + (place.first_entry_at is not None))
+        return grouped
+
+    tickets = lines(
+        lambda p: (p.ticket_type.position, p.ticket_type.price_net, p.ticket_type_id),
+        lambda p: p.ticket_type.name,
+    )
+    organisations = lines(
+        lambda p: (not p.organisation.strip(), p.organisation.strip().casefold()),
+        lambda p: p.organisation.strip() or NO_ORGANISATION,
+    )
+    return AttendanceReport(
+        total=AttendanceLine("All places", len(places), len(came)),
+        by_ticket_type=[AttendanceLine(*tickets[k]) for k in sorted(tickets)],
+        by_organisation=[AttendanceLine(*organisations[k]) for k in sorted(organisations)],
+        came=came,
+        did_not_come=did_not_come,
+    )

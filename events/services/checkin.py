@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from events.exceptions import ChangeNotAllowed
 from events.models import CheckIn, Event, Registration, RetiredTicketSecret
 
@@ -95,6 +96,11 @@ def checkin_scan(
 
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if replay := CheckIn.objects.filter(event=event, nonce=nonce).first():
+        if replay.registration_id != registration.pk:
+            raise DomainError(
+                "That scan id was already used for another ticket: scan again.",
+                code="nonce_reused",
+            )
         return ScanResult(Result.OK, registration=registration, checkin=replay)
 
     previous = last_scan(registration)

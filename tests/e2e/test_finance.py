@@ -67,7 +67,8 @@ def documents(settings, tmp_path, monkeypatch):
     Order.objects.filter(pk=paid.order_id).update(
         flagged=True, flag_reason="Dispute opened: product not received"
     )
-    credit_note_for_amount(invoice=overdue, gross=Decimal("117.01"), reason="One place")
+    with transaction.atomic():  # the service runs inside its caller's transaction
+        credit_note_for_amount(invoice=overdue, gross=Decimal("117.01"), reason="One place")
     return {"unpaid": unpaid, "overdue": overdue, "paid": paid}
 
 

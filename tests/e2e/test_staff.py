@@ -1,6 +1,7 @@
 """The event staff desk in a real browser; every page passes axe."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts import roles
 from events.models import Registration, WaitingListEntry
@@ -134,15 +136,20 @@ def test_staff_reorders_the_waiting_list(staff_page, event):
     staff_page.goto("/events/share-digital/staff/waiting-list/")
     staff_page.get_by_role("button", name="Move up Owain Lloyd").click()
 
-    assert "Owain Lloyd is now number 2" in staff_page.locator("main").inner_text()
+    # expect() waits for the page each click loads.
+    expect(staff_page.locator("main")).to_contain_text("Owain Lloyd is now number 2")
     staff_page.get_by_label("Move to position for Eira Hughes").fill("nought")
     staff_page.get_by_role("button", name="Move Eira Hughes", exact=True).click()
 
-    assert staff_page.title().startswith("Error:")
+    expect(staff_page).to_have_title(re.compile(r"^Error:"))
     assert axe_violations(staff_page) == []
     staff_page.get_by_role("link", name="Remove Siân Evans from the waiting list").click()
+    expect(staff_page.get_by_role("button", name="Remove from the waiting list")).to_be_visible()
     assert axe_violations(staff_page) == []
     staff_page.get_by_role("button", name="Remove from the waiting list").click()
+    expect(
+        staff_page.get_by_role("link", name="Remove Siân Evans from the waiting list")
+    ).to_have_count(0)
 
     waiting = WaitingListEntry.objects.filter(event=event, state="waiting").order_by("position")
     assert [e.name for e in waiting] == ["Eira Hughes", "Owain Lloyd"]

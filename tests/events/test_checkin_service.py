@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from events.exceptions import ChangeNotAllowed
 from events.models import CheckIn
 from events.services.booking import DelegateDetails
@@ -130,3 +131,14 @@ def test_two_devices_scanning_one_ticket_at_once():
 
         assert sorted(results) == ["already_checked_in", "ok"]
         assert CheckIn.objects.filter(registration=place).count() == 1
+
+
+def test_a_nonce_used_for_another_ticket_is_refused(place):
+    other = RegistrationFactory(ticket_type=place.ticket_type)
+    scan(place, "dup")
+
+    with pytest.raises(DomainError) as refused:
+        scan(other, "dup")
+
+    assert refused.value.code == "nonce_reused"
+    assert CheckIn.objects.count() == 1
