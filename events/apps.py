@@ -37,6 +37,7 @@ class EventsConfig(AppConfig):
         hooks.register(hooks.OrderEvent.PAID, on_order_paid)
         hooks.register(hooks.OrderEvent.CANCELLED, on_order_released)
         hooks.register(hooks.OrderEvent.EXPIRED, on_order_released)
+        hooks.register_order_page(_order_page)
 
         register_nav_link(NavLink(label="Events", url_name="events:list", order=10))
         register_nav_link(
@@ -69,3 +70,12 @@ class EventsConfig(AppConfig):
 def _on_event_desk(request) -> bool:
     match = request.resolver_match
     return bool(match and match.namespace == "events" and match.url_name.startswith("staff"))
+
+
+def _order_page(order):
+    """Where a booker sees an order's event places (payments.hooks order page)."""
+    from django.urls import reverse
+
+    if order.event_registrations.exists():
+        return ("View your bookings", reverse("my:list"))
+    return None

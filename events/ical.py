@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.calendar import calendar_to_ical, new_calendar
 from events.models import Event, Session, Speaker
 
 # Events happen in the UK: their times are London wall-clock times whatever
@@ -31,39 +32,6 @@ _STATUS = {
     # Only staff previewing a draft ever see one.
     Event.Status.DRAFT: icalendar.STATUS.TENTATIVE,
 }
-
-
-def new_calendar(*, method: str) -> icalendar.Calendar:
-    """Start a calendar with this service's PRODID and the given METHOD.
-
-    PUBLISH for files and feeds; REQUEST or CANCEL for emailed invitations.
-    """
-    calendar = icalendar.Calendar()
-    calendar.prodid = f"-//{settings.NETWORK_NAME}//Events//EN"
-    calendar.version = "2.0"
-    calendar.calscale = "GREGORIAN"
-    calendar.method = method
-    return calendar
-
-
-def calendar_to_ical(calendar: icalendar.Calendar) -> bytes:
-    """Add the VTIMEZONE the calendar's times need and serialise it.
-
-    The VTIMEZONE covers whole years around the calendar's events, so that it
-    stays short and still defines every change of offset they cross.
-    """
-    moments = [
-        when
-        for vevent in calendar.walk("VEVENT")
-        for when in (vevent.start, vevent.end)
-        if isinstance(when, datetime.datetime)
-    ]
-    if moments:
-        calendar.add_missing_timezones(
-            first_date=datetime.date(min(moments).year, 1, 1),
-            last_date=datetime.date(max(moments).year + 1, 1, 1),
-        )
-    return calendar.to_ical()
 
 
 def vevent_for_event(

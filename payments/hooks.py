@@ -28,3 +28,25 @@ def register(kind: OrderEvent, handler: Callable) -> None:
 def notify(kind: OrderEvent, order) -> None:
     for handler in _handlers[kind]:
         handler(order=order)
+
+
+# --- where the booker sees what an order bought --------------------------------------
+
+OrderPage = Callable[[object], tuple[str, str] | None]
+
+_order_pages: list[OrderPage] = []
+
+
+def register_order_page(page: OrderPage) -> None:
+    """Add a callable that returns (link text, URL) for the orders it knows, else None."""
+    if page not in _order_pages:
+        _order_pages.append(page)
+
+
+def order_page(order) -> tuple[str, str] | None:
+    """Return the first registered (link text, URL) for the order, or None."""
+    for page in _order_pages:
+        found = page(order)
+        if found:
+            return found
+    return None

@@ -10,10 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import DomainError
+from payments import hooks
+from payments.documents import PDF_MIMETYPE, document_get_for_booker, document_pdf_bytes
 from payments.models import Order
 from payments.services.card import (
     NotTestServer,
@@ -58,6 +61,7 @@ def pay(request, reference):
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "test_server": is_test_server(),
+            "order_page": hooks.order_page(order),
         },
     )
 
@@ -100,7 +104,13 @@ def pay_return(request, reference):
         order=order, payment_intent_id=request.GET.get("payment_intent", "")
     )
     return render(
-        request, "payments/pay_return.html", {"outcome": outcome, "order": outcome.order}
+        request,
+        "payments/pay_return.html",
+        {
+            "outcome": outcome,
+            "order": outcome.order,
+            "order_page": hooks.order_page(outcome.order),
+        },
     )
 
 
@@ -116,3 +126,27 @@ def stripe_webhook(request):
         logger.warning("Refused a Stripe webhook with a bad signature.")
         return HttpResponseBadRequest("Bad signature", content_type="text/plain")
     return HttpResponse("OK", content_type="text/plain")
+
+
+# --- the booker's own invoices and credit notes -----------------------------------------
+
+
+def _document_pdf(request, *, kind: str, number: str) -> HttpResponse:
+    # Only the booker who placed the order may download; for anyone else it is 404.
+    document = document_get_for_booker(kind=kind, number=number, user=request.user)
+    response = HttpResponse(document_pdf_bytes(document), content_type=PDF_MIMETYPE)
+    response["Content-Disposition"] = f'attachment; filename="{document.number}.pdf"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_safe
+def invoice_pdf(request, number):
+    return _document_pdf(request, kind="invoice", number=number)
+
+
+@login_required
+@require_safe
+def credit_note_pdf(request, number):
+    return _document_pdf(request, kind="credit_note", number=number)

@@ -43,6 +43,7 @@ from events.services.booking import (
     offer_check,
 )
 from events.services.waiting_list import waiting_list_join
+from payments.forms import card_payments_offered
 from payments.models import Order
 from payments.services import Billing
 
@@ -114,11 +115,6 @@ class Basket:
     @property
     def needs_payment(self) -> bool:
         return self.total_gross > ZERO
-
-
-def card_payments_offered() -> bool:
-    """Offer card payment only where a Stripe account or test server is configured."""
-    return bool(settings.STRIPE_SECRET_KEY or settings.STRIPE_API_BASE)
 
 
 def _judge_discount_code(raw: str, *, event: Event, now) -> DiscountCode | None:
