@@ -332,6 +332,15 @@ SPECTACULAR_SETTINGS = {
         "CheckInReasonEnum": "events.serializers_checkin.REASONS",
         "CheckInDirectionEnum": "events.models.CheckIn.Direction",
         "CheckInStateEnum": "events.selectors.CheckInState.choices",
+        "ProgrammeLevelEnum": "academy.models.Programme.Level",
+        "CompletionRuleEnum": "academy.models.Programme.CompletionRule",
+        "CohortStatusEnum": "academy.models.Cohort.Status",
+        "CohortDeliveryEnum": "academy.models.Cohort.Delivery",
+        "ApplicationStateEnum": "academy.models.Application.State",
+        "SponsorDecisionEnum": "academy.models.Application.SponsorDecision",
+        "TimeInRoleEnum": "academy.models.Application.TimeInRole",
+        "EnrolmentStateEnum": "academy.models.Enrolment.State",
+        "ModuleAttendanceEnum": "academy.serializers.ModuleAttendance",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -346,6 +355,13 @@ BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=30)
 WAITING_LIST_OFFER_HOURS = env.int("WAITING_LIST_OFFER_HOURS", default=48)
 # Delegates may edit dietary and access needs until this many days before.
 DELEGATE_EDIT_CUTOFF_DAYS = env.int("DELEGATE_EDIT_CUTOFF_DAYS", default=2)
+
+# --- Leadership Academy ---------------------------------------------------------
+
+# An accepted applicant holds a place this long to confirm and pay (never past the start).
+ACADEMY_OFFER_DAYS = env.int("ACADEMY_OFFER_DAYS", default=14)
+# How long a sponsor's support-or-decline link works.
+ACADEMY_SPONSOR_LINK_DAYS = env.int("ACADEMY_SPONSOR_LINK_DAYS", default=14)
 
 # --- Payments and the seller printed on invoices ------------------------------
 
