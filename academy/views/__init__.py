@@ -1,0 +1,2 @@
+"""Academy pages: public (programmes, sponsor links, verification), my (applicants and
+delegates), manage (programme managers)."""
