@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("events.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("academy.api_urls")),
 ]
 
 urlpatterns = [
