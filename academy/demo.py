@@ -546,7 +546,7 @@ def _aspiring_digital_leaders(seeder: _Seeder, *, today, now) -> None:
         "Put users and evidence at the centre of decisions\n"
         "Make a persuasive case for change",
         duration="Five months, five modules",
-        delivery_partner="The network's academy faculty",
+        delivery_partner="Digital Leaders Academy faculty",
         completion_rule=Programme.CompletionRule.AT_LEAST,
         minimum_modules=4,
         requires_sponsor=False,
