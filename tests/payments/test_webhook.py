@@ -5,11 +5,14 @@ disputes, so those are signed here with Stripe's scheme, about charges that are 
 on localstripe (processing fetches them from there).
 """
 
+import threading
 import time
 from decimal import Decimal
 
 import pytest
 import requests
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.urls import reverse
 
 from events.services.booking import DelegateDetails, PlaceRequest, booking_create
@@ -59,31 +62,48 @@ def _confirm(settings, intent_id, payment_method="pm_card_visa"):
     )
 
 
-def _wait_for(condition, *, seconds=20.0):
-    """Poll until condition() is true; fail after the deadline. localstripe delivers ~1 s late."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    pytest.fail(f"Nothing arrived within {seconds} seconds")
+@pytest.fixture
+def processed():
+    """Wait, without polling, for the live server to commit a processed Stripe event.
+
+    localstripe delivers about a second after the API call that caused the
+    event; the live server runs in this process, so the commit that marks the
+    event processed sets a threading.Event the test waits on.
+    """
+    done: dict[tuple[str, str], threading.Event] = {}
+    lock = threading.Lock()
+
+    def flag(event_type: str, intent_id: str) -> threading.Event:
+        with lock:
+            return done.setdefault((event_type, intent_id), threading.Event())
+
+    def on_save(sender, instance, **kwargs):
+        if instance.processed_at is not None:
+            obj_id = instance.payload.get("data", {}).get("object", {}).get("id", "")
+            transaction.on_commit(flag(instance.type, obj_id).set)
+
+    post_save.connect(on_save, sender=StripeEvent, weak=False)
+
+    def wait(event_type: str, intent_id: str, *, seconds: float = 20.0) -> StripeEvent:
+        if not flag(event_type, intent_id).wait(timeout=seconds):
+            pytest.fail(f"No processed {event_type} for {intent_id} within {seconds} seconds")
+        return StripeEvent.objects.get(type=event_type, payload__data__object__id=intent_id)
+
+    yield wait
+    post_save.disconnect(on_save, sender=StripeEvent)
 
 
 @pytest.mark.django_db(transaction=True)
 class TestDeliveriesFromLocalstripe:
-    def test_a_delivered_success_marks_the_order_paid(self, localstripe_webhook, settings):
+    def test_a_delivered_success_marks_the_order_paid(
+        self, localstripe_webhook, processed, settings
+    ):
         order = _card_order()
         started = card_payment_start(order=order)
         intent_id = started.payment.stripe_payment_intent_id
 
         _confirm(settings, intent_id).raise_for_status()
-        event = _wait_for(
-            lambda: StripeEvent.objects.filter(
-                type="payment_intent.succeeded",
-                payload__data__object__id=intent_id,
-                processed_at__isnull=False,
-            ).first()
-        )
+        event = processed("payment_intent.succeeded", intent_id)
 
         assert event.error == ""
         order.refresh_from_db()
@@ -91,18 +111,14 @@ class TestDeliveriesFromLocalstripe:
         assert Payment.objects.get(order=order).state == Payment.State.SUCCEEDED
         assert set(order.event_registrations.values_list("state", flat=True)) == {"confirmed"}
 
-    def test_a_delivered_decline_records_the_message(self, localstripe_webhook, settings):
+    def test_a_delivered_decline_records_the_message(
+        self, localstripe_webhook, processed, settings
+    ):
         order = _card_order()
         intent_id = card_payment_start(order=order).payment.stripe_payment_intent_id
 
         assert _confirm(settings, intent_id, "pm_card_chargeCustomerFail").status_code == 402
-        _wait_for(
-            lambda: StripeEvent.objects.filter(
-                type="payment_intent.payment_failed",
-                payload__data__object__id=intent_id,
-                processed_at__isnull=False,
-            ).exists()
-        )
+        processed("payment_intent.payment_failed", intent_id)
 
         payment = Payment.objects.get(order=order)
         assert (payment.state, payment.failure_message) == ("failed", "Your card was declined.")
