@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import DomainError
 from core.money import ZERO, format_gbp
+from core.spreadsheets import BOM, spreadsheet_cell
 from payments.documents import document_pdf_bytes
 from payments.finance_forms import DocumentFilterForm, MarkPaidForm, PaymentFilterForm, RefundForm
 from payments.models import CreditNote, Invoice, Order
@@ -55,9 +56,6 @@ ADD_PAYMENT = "payments.add_payment"
 ADD_REFUND = "payments.add_refund"
 CHANGE_ORDER = "payments.change_order"
 PAGE_SIZE = 50
-
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def finance_required(perm: str):
@@ -329,15 +327,6 @@ def credit_note_pdf(request, number):
     return _pdf_response(request, found)
 
 
-def _defused(value) -> str:
-    """Return the cell as text that a spreadsheet shows and never runs as a formula."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return str(value)
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
-
-
 def _export_filename(filters, extension: str) -> str:
     if filters.issued_from or filters.issued_to:
         span = "-to-".join(
@@ -362,10 +351,9 @@ def export_csv(request):
     writer = csv.writer(_Echo(), lineterminator="\r\n")
 
     def lines():
-        # Excel reads a CSV as UTF-8 only when it starts with a byte order mark.
-        yield "\ufeff" + writer.writerow(LEDGER_COLUMNS)
+        yield BOM + writer.writerow(LEDGER_COLUMNS)
         for row in ledger_rows(invoices=invoice_qs, credit_notes=credit_qs):
-            yield writer.writerow([_defused(value) for value in row])
+            yield writer.writerow([spreadsheet_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_filename(filters, "csv")}"'

@@ -5,7 +5,6 @@ Every page needs a permission: anonymous visitors are sent to sign in, others
 get 403. Viewing needs `view_*`; each change needs its own `change_*`/`add_*`.
 """
 
-import csv
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from academy.services.attendance import ScanResult, attendance_scan, register_sa
 from academy.services.certificates import certificate_issue, certificate_revoke
 from academy.services.enrolments import enrolment_cancel
 from core.exceptions import DomainError
+from core.spreadsheets import csv_download
 from payments.models import Order
 
 VIEW_APPLICATION = "academy.view_application"
@@ -77,9 +77,6 @@ COUNTED_STATES = (
 
 # The session key that carries a bulk decision's refusals to the page after the redirect.
 BULK_REFUSED_KEY = "academy_manage_bulk_refused"
-
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # The scan desk loads its scripts and the ZXing WebAssembly from /static/ and
 # talks only to this site, so the barcode reader can never fall back to a CDN.
@@ -437,12 +434,6 @@ def _delegate_rows(cohort: Cohort, module_count: int) -> list[DelegateRow]:
     return rows
 
 
-def _defused(value) -> str:
-    """Return the cell as text that a spreadsheet shows and never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 CSV_COLUMNS = [
     "Name",
     "Email",
@@ -462,38 +453,32 @@ CSV_COLUMNS = [
 
 
 def _delegates_csv(cohort: Cohort, rows: list[DelegateRow]) -> HttpResponse:
-    filename = (
-        f"{cohort.programme.slug}-{cohort.slug}-delegates-{timezone.localdate():%Y-%m-%d}.csv"
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Excel reads a CSV as UTF-8 only when it starts with a byte order mark.
-    response.write("\ufeff")
-    writer = csv.writer(response, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        application = row.enrolment.application
-        order = row.enrolment.order
-        writer.writerow(
-            _defused(value)
-            for value in (
-                application.full_name,
-                application.email,
-                application.role,
-                application.organisation,
-                row.enrolment.get_state_display(),
-                order.reference,
-                order.get_payment_method_display(),
-                row.payment,
-                row.attended,
-                row.needed,
-                row.total,
-                "Yes" if row.complete else "No",
-                row.certificate.code if row.certificate else "",
-                application.access_needs,
-            )
+    def line(row: DelegateRow) -> tuple:
+        application, order = row.enrolment.application, row.enrolment.order
+        return (
+            application.full_name,
+            application.email,
+            application.role,
+            application.organisation,
+            row.enrolment.get_state_display(),
+            order.reference,
+            order.get_payment_method_display(),
+            row.payment,
+            row.attended,
+            row.needed,
+            row.total,
+            "Yes" if row.complete else "No",
+            row.certificate.code if row.certificate else "",
+            application.access_needs,
         )
-    return response
+
+    return csv_download(
+        filename=(
+            f"{cohort.programme.slug}-{cohort.slug}-delegates-{timezone.localdate():%Y-%m-%d}.csv"
+        ),
+        columns=CSV_COLUMNS,
+        rows=(line(row) for row in rows),
+    )
 
 
 def _module_counts(cohort: Cohort) -> dict[int, dict[str, int]]:

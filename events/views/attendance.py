@@ -1,15 +1,13 @@
 """The attendance report for one event: who came and who did not, as a page and a CSV."""
 
-import csv
-
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from core.spreadsheets import csv_download
 from events.models import Registration
 from events.selectors import attendance_places, attendance_report, staff_event_get
-from events.views.staff import VIEW, _defused, staff_required
+from events.views.staff import VIEW, staff_required
 
 CSV_COLUMNS = [
     "First name",
@@ -33,32 +31,25 @@ def staff_attendance(request, slug):
     )
 
 
-def _csv_row(place: Registration) -> list[str]:
+def _csv_row(place: Registration) -> tuple:
     entry = place.first_entry_at
-    return [
-        _defused(value)
-        for value in (
-            place.first_name,
-            place.last_name,
-            place.organisation,
-            place.ticket_type.name,
-            "Yes" if entry else "No",
-            f"{timezone.localtime(entry):%Y-%m-%d %H:%M}" if entry else "",
-            place.order.reference,
-        )
-    ]
+    return (
+        place.first_name,
+        place.last_name,
+        place.organisation,
+        place.ticket_type.name,
+        "Yes" if entry else "No",
+        f"{timezone.localtime(entry):%Y-%m-%d %H:%M}" if entry else "",
+        place.order.reference,
+    )
 
 
 @require_safe
 @staff_required(VIEW)
 def staff_attendance_csv(request, slug):
     event = staff_event_get(slug=slug)
-    filename = f"{event.slug}-attendance-{timezone.localdate():%Y-%m-%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Excel reads a CSV as UTF-8 only when it starts with a byte order mark.
-    response.write("\ufeff")
-    writer = csv.writer(response, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(place) for place in attendance_places(event=event))
-    return response
+    return csv_download(
+        filename=f"{event.slug}-attendance-{timezone.localdate():%Y-%m-%d}.csv",
+        columns=CSV_COLUMNS,
+        rows=(_csv_row(place) for place in attendance_places(event=event)),
+    )

@@ -1,17 +1,15 @@
 """The event staff desk: attendee list and CSV, comps, cancellations, emailing
 delegates and the waiting list, for one event at a time."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import DomainError
+from core.spreadsheets import csv_download
 from core.tasks import enqueue_on_commit
 from events.models import Event, Registration, WaitingListEntry
 from events.selectors import (
@@ -58,9 +56,6 @@ CSV_COLUMNS = [
     "Place state",
     "Booked at",
 ]
-
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def staff_required(perm: str):
@@ -123,32 +118,23 @@ def staff_attendees(request, slug):
     )
 
 
-def _defused(value) -> str:
-    """Return the cell as text that a spreadsheet shows and never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_row(place: Registration) -> list[str]:
+def _csv_row(place: Registration) -> tuple:
     order = place.order
-    return [
-        _defused(value)
-        for value in (
-            place.first_name,
-            place.last_name,
-            place.email,
-            place.job_title,
-            place.organisation,
-            place.ticket_type.name,
-            place.dietary,
-            place.access_needs,
-            order.reference,
-            order.get_payment_method_display(),
-            order.get_state_display(),
-            place.get_state_display(),
-            f"{timezone.localtime(place.created_at):%Y-%m-%d %H:%M}",
-        )
-    ]
+    return (
+        place.first_name,
+        place.last_name,
+        place.email,
+        place.job_title,
+        place.organisation,
+        place.ticket_type.name,
+        place.dietary,
+        place.access_needs,
+        order.reference,
+        order.get_payment_method_display(),
+        order.get_state_display(),
+        place.get_state_display(),
+        f"{timezone.localtime(place.created_at):%Y-%m-%d %H:%M}",
+    )
 
 
 @require_safe
@@ -156,15 +142,11 @@ def _csv_row(place: Registration) -> list[str]:
 def staff_attendees_csv(request, slug):
     event = staff_event_get(slug=slug)
     _, _, _, places = _filtered_places(request, event)
-    filename = f"{event.slug}-attendees-{timezone.localdate():%Y-%m-%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Excel reads a CSV as UTF-8 only when it starts with a byte order mark.
-    response.write("\ufeff")
-    writer = csv.writer(response, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(place) for place in places)
-    return response
+    return csv_download(
+        filename=f"{event.slug}-attendees-{timezone.localdate():%Y-%m-%d}.csv",
+        columns=CSV_COLUMNS,
+        rows=(_csv_row(place) for place in places),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
