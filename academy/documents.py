@@ -1,11 +1,11 @@
 """The completion certificate as a PDF: A4 landscape, with its verification code and QR code."""
 
-import segno
 from django.conf import settings
 from django.urls import reverse
 
 from academy.models import Certificate
 from core.pdf import render_pdf
+from core.qr import qr_code
 
 
 def certificate_verify_url(certificate: Certificate) -> str:
@@ -15,7 +15,7 @@ def certificate_verify_url(certificate: Certificate) -> str:
 
 def _qr_data_uri(url: str) -> str:
     # An SVG data: URI: the PDF renderer fetches nothing, and the code stays sharp in print.
-    return segno.make_qr(url, error="m").svg_data_uri(border=0)
+    return qr_code(url).svg_data_uri(border=0)
 
 
 def certificate_pdf_bytes(certificate: Certificate) -> bytes:

@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from badges.layouts import Fitted, Layout, band_colour_index, band_colours, fit_text
 from core.pdf import BASE_URL, font_configuration, url_fetcher
+from core.qr import qr_code, qr_png
 from events.models import Event, Registration
-from events.tickets import ticket_qr, ticket_qr_png
 
 # Badges laid out per WeasyPrint document in a batch: large enough that the
 # per-document cost is small, small enough to report progress every second or so.
@@ -46,14 +46,14 @@ class Badge:
 
 def qr_svg(secret: str) -> SafeString:
     """Return the ticket's QR code as an inline SVG element, sized by its container."""
-    svg = ticket_qr(secret).svg_inline(scale=1, border=QR_BORDER, omitsize=True)
+    svg = qr_code(secret).svg_inline(scale=1, border=QR_BORDER, omitsize=True)
     # segno draws only path data from the secret: there is no text to escape.
     return mark_safe(svg)  # noqa: S308
 
 
 def qr_png_data_uri(secret: str) -> str:
     """Return the ticket's QR code as a PNG data: URI, one pixel a module."""
-    png = ticket_qr_png(secret, scale=1)
+    png = qr_png(secret, scale=1)
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

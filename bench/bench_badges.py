@@ -116,7 +116,7 @@ def reportlab_badges(event, places, *, own_qr: bool = False) -> bytes:
     from badges.layouts import A4_8, band_colours, fit_text
     from badges.layouts import _find_font as find_font
     from badges.rendering import ticket_type_colours
-    from events.tickets import ticket_qr
+    from core.qr import qr_code
 
     fonts = {False: "BenchDejaVuSans", True: "BenchDejaVuSans-Bold"}
     for bold, name in fonts.items():
@@ -164,7 +164,7 @@ def reportlab_badges(event, places, *, own_qr: bool = False) -> bytes:
             drawing.add(widget)
             renderPDF.draw(drawing, pdf, left, bottom)
             return
-        matrix = ticket_qr(secret).matrix_iter(scale=1, border=4)
+        matrix = qr_code(secret).matrix_iter(scale=1, border=4)
         rows = [list(row) for row in matrix]
         module = size / len(rows)
         path = pdf.beginPath()

@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from core.email import Attachment, send_email
+from core.qr import qr_png
 from events import ical
 from events.models import (
     Event,
@@ -32,7 +33,6 @@ from events.models import (
     ReminderSent,
     WaitingListEntry,
 )
-from events.tickets import ticket_qr_png
 from payments.models import Order
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def _qr_attachment(registration: Registration, *, content_id: str) -> Attachment
     # image the HTML part shows by Content-ID: mail clients block data: URIs
     # and SVG. core.email's Attachment has no Content-ID, but Django's
     # attach() also takes a ready MIME part in place of a filename.
-    image = MIMEImage(ticket_qr_png(registration.ticket_secret), "png")
+    image = MIMEImage(qr_png(registration.ticket_secret), "png")
     image.add_header("Content-ID", f"<{content_id}>")
     image.add_header("Content-Disposition", "attachment", filename=ticket_filename(registration))
     return Attachment(image, None, None)

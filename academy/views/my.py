@@ -6,9 +6,6 @@ anyone else's is 404, as if it did not exist. GET never changes anything:
 each change is a POST that calls one service.
 """
 
-import io
-
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +33,7 @@ from academy.services.enrolments import enrolment_create, enrolment_price
 from accounts.models import CalendarFeedToken
 from accounts.selectors import user_is_member
 from core.exceptions import DomainError
+from core.qr import qr_png
 from payments.documents import invoices_for_orders
 from payments.forms import PaymentForm, card_payments_offered
 from payments.models import Order
@@ -432,13 +430,6 @@ def enrolment(request, pk):
     )
 
 
-def enrolment_qr_png(secret: str, *, scale: int = 8) -> bytes:
-    """Return the QR code of an enrolment's secret, and nothing else, as a PNG."""
-    buffer = io.BytesIO()
-    segno.make_qr(secret, error="m").save(buffer, kind="png", scale=scale, border=4)
-    return buffer.getvalue()
-
-
 @login_required
 @require_safe
 def enrolment_qr(request, pk):
@@ -446,7 +437,7 @@ def enrolment_qr(request, pk):
     enrolment = _own_enrolment(request, pk)
     if enrolment.state != Enrolment.State.CONFIRMED:
         raise Http404("This enrolment has no QR code")
-    response = HttpResponse(enrolment_qr_png(enrolment.qr_secret), content_type="image/png")
+    response = HttpResponse(qr_png(enrolment.qr_secret), content_type="image/png")
     # The code admits the delegate: keep no shared or stored copies.
     patch_cache_control(response, private=True, no_store=True)
     return response

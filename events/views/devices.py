@@ -4,7 +4,6 @@ A token is shown once, straight after it is issued, with a link (and its QR
 code) that sets the device up: /events/<slug>/checkin/?device=<token>.
 """
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.qr import qr_code
 from events.models import CheckInDevice, Event
 from events.selectors import checkin_devices_active, staff_event_get
 from events.services.checkin_devices import checkin_device_issue, checkin_device_revoke
@@ -53,7 +53,7 @@ def desk_url(request, event: Event, token: str) -> str:
 
 def _qr_data_uri(url: str) -> str:
     """Return the setup link as a QR code (an SVG data URI) for a phone's camera."""
-    return segno.make_qr(url, error="m").svg_data_uri(scale=4, border=4)
+    return qr_code(url).svg_data_uri(scale=4, border=4)
 
 
 def _issued(request, event: Event) -> dict | None:

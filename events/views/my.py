@@ -29,6 +29,7 @@ from accounts.services import (
     calendar_token_revoke,
 )
 from core.calendar import personal_events
+from core.qr import qr_code
 from events import ical
 from events.exceptions import ChangeNotAllowed
 from events.models import Registration
@@ -49,7 +50,6 @@ from events.services.places import (
     registration_transfer,
     registration_update_needs,
 )
-from events.tickets import ticket_qr
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -132,7 +132,7 @@ def place_qr(request, pk):
     if place.state != Registration.State.CONFIRMED or place.event.is_cancelled:
         raise Http404("This place has no ticket")
     buffer = io.BytesIO()
-    ticket_qr(place.ticket_secret).save(
+    qr_code(place.ticket_secret).save(
         buffer, kind="svg", scale=QR_FILE_SCALE, title=_qr_alt(place), **QR_COLOURS
     )
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
@@ -338,7 +338,7 @@ def _qr_alt(place: Registration) -> str:
 
 
 def _qr_inline(place: Registration) -> str:
-    svg = ticket_qr(place.ticket_secret).svg_inline(scale=QR_PAGE_SCALE, **QR_COLOURS)
+    svg = qr_code(place.ticket_secret).svg_inline(scale=QR_PAGE_SCALE, **QR_COLOURS)
     # segno escapes what it writes; the label is escaped here.
     labelled = svg.replace(
         "<svg ", f'<svg role="img" aria-label="{escape(_qr_alt(place))}" focusable="false" ', 1

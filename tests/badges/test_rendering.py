@@ -16,8 +16,8 @@ from badges.rendering import (
     render_documents,
     ticket_type_colours,
 )
+from core.qr import qr_code
 from events.models import Registration
-from events.tickets import ticket_qr
 from tests.events.factories import EventFactory, RegistrationFactory, TicketTypeFactory
 from tests.payments.factories import OrderFactory
 
@@ -272,7 +272,7 @@ def test_the_printed_qr_code_is_the_tickets_own(event, delegates):
     images = pypdf.PdfReader(io.BytesIO(content)).pages[0].images
     assert len(images) == 1
     printed = images[0].image.convert("L")
-    expected = [list(row) for row in ticket_qr(place.ticket_secret).matrix_iter(border=4)]
+    expected = [list(row) for row in qr_code(place.ticket_secret).matrix_iter(border=4)]
     assert printed.size == (len(expected), len(expected))
     read = [
         [printed.getpixel((x, y)) < 128 for x in range(printed.width)]
@@ -295,7 +295,7 @@ def test_the_qr_code_is_embedded_from_the_tickets_secret(event, delegates):
     )
 
     assert qr_png_data_uri(place.ticket_secret) in png
-    path = ticket_qr(place.ticket_secret).svg_inline(scale=1, border=4, omitsize=True)
+    path = qr_code(place.ticket_secret).svg_inline(scale=1, border=4, omitsize=True)
     assert re.search(r' d="([^"]+)"', path).group(1) in svg
     other = Registration(ticket_secret="another-secret")
     assert qr_png_data_uri(other.ticket_secret) not in png

@@ -14,8 +14,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from academy.models import Application, Attendance, Enrolment
-from academy.views.my import enrolment_qr_png
 from accounts import roles
+from core.qr import qr_png
 from payments.models import Order
 from tests.academy.factories import ApplicationFactory, CohortFactory, EnrolmentFactory
 from tests.accounts.factories import UserFactory
@@ -230,7 +230,7 @@ def write_qr_video(path, secret: str) -> None:
     Grey only: the luma plane is the picture, both chroma planes are neutral (128).
     """
     width, height = 640, 480
-    code = Image.open(io.BytesIO(enrolment_qr_png(secret, scale=10))).convert("L")
+    code = Image.open(io.BytesIO(qr_png(secret, scale=10))).convert("L")
     side = height - 40
     frame = Image.new("L", (width, height), 255)
     frame.paste(code.resize((side, side), Image.NEAREST), ((width - side) // 2, 20))

@@ -14,9 +14,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts import roles
+from core.qr import qr_code
 from events.models import CheckIn, CheckInDevice, Registration
 from events.services.checkin import checkin_scan
-from events.tickets import ticket_qr
 from tests.accounts.factories import UserFactory
 from tests.e2e.conftest import CHROMIUM, axe_violations
 from tests.events.factories import EventFactory, RegistrationFactory, TicketTypeFactory
@@ -146,7 +146,7 @@ def write_qr_video(path, secret: str) -> None:
     """
     width, height = 640, 480
     png = io.BytesIO()
-    ticket_qr(secret).save(png, kind="png", scale=10, border=4)
+    qr_code(secret).save(png, kind="png", scale=10, border=4)
     code = Image.open(png).convert("L")
     side = height - 40
     frame = Image.new("L", (width, height), 255)
