@@ -39,17 +39,16 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from support import (
+    LoadResult,
     bench_environment,
     clean_up,
     gunicorn_serving,
+    load,
     manage,
     migrate,
     quantile_ms,
@@ -96,55 +95,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- 1. Public reads under gunicorn ----------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    name: str
-    path: str
-    done: int
-    errors: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def per_second(self) -> float:
-        return self.done / self.seconds if self.seconds else 0.0
-
-
-def load(
-    name: str, base_url: str, path: str, *, requests: int, clients: int, time_limit: float
-) -> LoadResult:
-    """Send `requests` GETs from `clients` threads, stopping early after `time_limit` s."""
-    url = base_url + path
-    deadline = time.monotonic() + time_limit
-
-    def one(_: int) -> tuple[bool, float] | None:
-        if time.monotonic() > deadline:
-            return None
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                response.read()
-                ok = response.status == 200
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            ok = False
-        return ok, time.perf_counter() - started
-
-    for _ in range(clients):  # Warm each worker's caches and connections first.
-        one(0)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        outcomes = [outcome for outcome in pool.map(one, range(requests)) if outcome]
-    seconds = time.perf_counter() - started
-    return LoadResult(
-        name=name,
-        path=path,
-        done=sum(ok for ok, _ in outcomes),
-        errors=sum(not ok for ok, _ in outcomes),
-        seconds=seconds,
-        latencies=[latency for ok, latency in outcomes if ok],
-    )
 
 
 def print_reads(results: list[LoadResult], *, args, cohorts: int) -> None:
@@ -605,7 +555,7 @@ def main() -> int:
                         base_url,
                         path,
                         requests=args.requests,
-                        clients=args.clients,
+                        threads=args.clients,
                         time_limit=args.time_limit,
                     )
                 )

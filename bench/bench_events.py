@@ -18,19 +18,16 @@ import argparse
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from support import (
+    LoadResult,
     bench_environment,
     clean_up,
     gunicorn_serving,
+    load,
     manage,
     migrate,
-    quantile_ms,
     setup_django,
 )
 
@@ -93,58 +90,6 @@ def top_up_feed_events(*, wanted: int) -> int:
                 for event in created
             )
     return feed_events().count()
-
-
-@dataclass
-class LoadResult:
-    name: str
-    path: str
-    done: int
-    errors: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def per_second(self) -> float:
-        return self.done / self.seconds if self.seconds else 0.0
-
-    def latency_ms(self, share: float) -> float:
-        return quantile_ms(self.latencies, share)
-
-
-def load(
-    name: str, base_url: str, path: str, *, requests: int, threads: int, time_limit: float
-) -> LoadResult:
-    """Send `requests` GETs from `threads` threads, stopping early after `time_limit` s."""
-    url = base_url + path
-    deadline = time.monotonic() + time_limit
-
-    def one(_: int) -> tuple[bool, float] | None:
-        if time.monotonic() > deadline:
-            return None
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                response.read()
-                ok = response.status == 200
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            ok = False
-        return ok, time.perf_counter() - started
-
-    for _ in range(threads):  # Warm each worker's caches and connections first.
-        one(0)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        outcomes = [outcome for outcome in pool.map(one, range(requests)) if outcome]
-    seconds = time.perf_counter() - started
-    return LoadResult(
-        name=name,
-        path=path,
-        done=sum(ok for ok, _ in outcomes),
-        errors=sum(not ok for ok, _ in outcomes),
-        seconds=seconds,
-        latencies=[latency for ok, latency in outcomes if ok],
-    )
 
 
 def time_feed(*, events: int, rounds: int = 3) -> tuple[float, float, int]:
