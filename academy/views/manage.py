@@ -52,6 +52,7 @@ from academy.services.attendance import ScanResult, attendance_scan, register_sa
 from academy.services.certificates import certificate_issue, certificate_revoke
 from academy.services.enrolments import enrolment_cancel
 from core.exceptions import DomainError
+from core.security import SCANNER_CONTENT_SECURITY_POLICY
 from core.spreadsheets import csv_download
 from payments.models import Order
 
@@ -77,23 +78,6 @@ COUNTED_STATES = (
 
 # The session key that carries a bulk decision's refusals to the page after the redirect.
 BULK_REFUSED_KEY = "academy_manage_bulk_refused"
-
-# The scan desk loads its scripts and the ZXing WebAssembly from /static/ and
-# talks only to this site, so the barcode reader can never fall back to a CDN.
-SCAN_CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def _pm_required(perm: str):
@@ -682,7 +666,7 @@ def scan(request, pk):
             "counts": counts,
         },
     )
-    response["Content-Security-Policy"] = SCAN_CONTENT_SECURITY_POLICY
+    response["Content-Security-Policy"] = SCANNER_CONTENT_SECURITY_POLICY
     return response
 
 

@@ -13,30 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.security import SCANNER_CONTENT_SECURITY_POLICY
 from events.models import CheckInDevice, Event
 from events.selectors import checkin_device_for_token, staff_event_get
 
 CHANGE = "events.change_registration"
 
-# The page loads its own scripts and the ZXing WebAssembly from /static/ and
-# talks only to this site: the browser refuses anything else, so the
-# barcode reader can never fall back to its default CDN. The base template's
-# two small inline scripts need 'unsafe-inline'; WebAssembly needs
-# 'wasm-unsafe-eval'.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 # In a URL the page's script fills in, this number stands for a place's or a scan's id.
 ID_SLOT = 987654321
@@ -110,5 +92,5 @@ def checkin_desk(request, slug):
             "can_print_badges": device is None,
         },
     )
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["Content-Security-Policy"] = SCANNER_CONTENT_SECURITY_POLICY
     return response

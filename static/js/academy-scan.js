@@ -7,6 +7,8 @@
 // scan, the count of people present stays current, and the camera can scan
 // too, with the barcode-detector ponyfill the events check-in desk also uses.
 
+import { cameraAvailable, loadQrDetector, openRearCamera } from './qr-camera.js'
+
 const COUNTS_EVERY_MS = 15000
 const SCAN_EVERY_MS = 250
 // The same QR code still in front of the camera is not read again for this long.
@@ -156,18 +158,6 @@ function start (root) {
   // --- Camera --------------------------------------------------------------------------
   const camera = { stream: null, detector: null, timer: null, lastValue: '', lastAt: 0 }
 
-  async function loadDetector () {
-    const module = await import(root.dataset.ponyfillUrl)
-    // Serve the WebAssembly ourselves: by default the package fetches it from a CDN.
-    await module.prepareZXingModule({
-      overrides: {
-        locateFile: (path, prefix) => (path.endsWith('.wasm') ? root.dataset.wasmUrl : prefix + path)
-      },
-      fireImmediately: true
-    })
-    return new module.BarcodeDetector({ formats: ['qr_code'] })
-  }
-
   function cameraMessage (text) {
     ui.cameraMessage.hidden = !text
     ui.cameraMessage.textContent = text ? `Error: ${text}` : ''
@@ -175,7 +165,7 @@ function start (root) {
 
   async function startCamera () {
     cameraMessage('')
-    if (!navigator.mediaDevices?.getUserMedia) {
+    if (!cameraAvailable()) {
       cameraMessage('This browser cannot use the camera on this page: it needs a secure (https) connection. Use the QR code box instead.')
       return
     }
@@ -183,11 +173,8 @@ function start (root) {
     ui.cameraToggle.textContent = 'Starting camera…'
     try {
       const [stream, detector] = await Promise.all([
-        navigator.mediaDevices.getUserMedia({
-          audio: false,
-          video: { facingMode: { ideal: 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 } }
-        }),
-        camera.detector ?? loadDetector()
+        openRearCamera(),
+        camera.detector ?? loadQrDetector(root.dataset.ponyfillUrl, root.dataset.wasmUrl)
       ])
       camera.stream = stream
       camera.detector = detector

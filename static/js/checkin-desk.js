@@ -15,6 +15,8 @@
 // the open page, with its list and queue in localStorage, is enough to go on
 // scanning through a dropped connection; queued scans survive a reload.
 
+import { cameraAvailable, loadQrDetector, openRearCamera } from './qr-camera.js'
+
 const UNDO_SECONDS = 60
 const REQUEST_TIMEOUT_MS = 8000
 const SUMMARY_EVERY_MS = 10000
@@ -693,18 +695,6 @@ function Desk (root) {
   // --- Camera --------------------------------------------------------------------------
   const camera = { stream: null, detector: null, timer: null, paused: false, lastValue: '', resumedAt: 0 }
 
-  async function loadDetector () {
-    const module = await import(config.ponyfillUrl)
-    // Serve the WebAssembly ourselves: by default the package fetches it from a CDN.
-    await module.prepareZXingModule({
-      overrides: {
-        locateFile: (path, prefix) => (path.endsWith('.wasm') ? config.wasmUrl : prefix + path)
-      },
-      fireImmediately: true
-    })
-    return new module.BarcodeDetector({ formats: ['qr_code'] })
-  }
-
   function cameraMessage (text) {
     ui.cameraMessage.hidden = !text
     ui.cameraMessage.textContent = text ? `Error: ${text}` : ''
@@ -712,7 +702,7 @@ function Desk (root) {
 
   async function startCamera () {
     cameraMessage('')
-    if (!navigator.mediaDevices?.getUserMedia) {
+    if (!cameraAvailable()) {
       cameraMessage('This browser cannot use the camera on this page. The camera needs a secure (https) connection. Use the ticket code box instead.')
       return
     }
@@ -720,11 +710,8 @@ function Desk (root) {
     ui.cameraToggle.textContent = 'Starting camera…'
     try {
       const [stream, detector] = await Promise.all([
-        navigator.mediaDevices.getUserMedia({
-          audio: false,
-          video: { facingMode: { ideal: 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 } }
-        }),
-        camera.detector ?? loadDetector()
+        openRearCamera(),
+        camera.detector ?? loadQrDetector(config.ponyfillUrl, config.wasmUrl)
       ])
       camera.stream = stream
       camera.detector = detector

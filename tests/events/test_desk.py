@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 PONYFILL = "js/vendor/barcode-detector/ponyfill.js"
 WASM = "js/vendor/barcode-detector/zxing_reader.wasm"
+QR_CAMERA_JS = "js/qr-camera.js"
 DESK_JS = "js/checkin-desk.js"
 
 
@@ -127,12 +128,17 @@ def test_the_page_loads_scripts_from_this_site_only(client, event, staff):
 
 def test_the_desk_script_names_no_outside_address():
     script = Path(finders.find(DESK_JS)).read_text()
+    camera = Path(finders.find(QR_CAMERA_JS)).read_text()
 
-    assert "http://" not in script
-    assert "https://" not in script
-    # The ZXing WebAssembly is pointed at our own copy before any detector is made.
-    assert "prepareZXingModule" in script
-    assert "locateFile" in script
+    for source in (script, camera):
+        assert "http://" not in source
+        assert "https://" not in source
+    # The desk builds its detector with the shared camera module, which points
+    # the ZXing WebAssembly at our own copy before any detector is made.
+    assert "from './qr-camera.js'" in script
+    assert "loadQrDetector(config.ponyfillUrl, config.wasmUrl)" in script
+    assert "prepareZXingModule" in camera
+    assert "locateFile" in camera
 
 
 def test_the_browser_is_told_to_fetch_from_this_site_only(client, event, staff):
